@@ -1,0 +1,1 @@
+"""ШНОР monitor core: storage, importers, the identification rule. No Streamlit here (except shnor.ui)."""

@@ -1,0 +1,30 @@
+"""Recognise a file's layout by its content and parse it. Pure: never opens the database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import ERROR, Hints, Issue, MarkScale, ParsedFile, ParseRefusal
+from .reading import read_sheets
+
+
+def _parsers():
+    # Order matters: the most specific layouts first.
+    from .layouts import vpr_protocol, fisoko_report, exam_table, template, registry
+    return [vpr_protocol, fisoko_report, template, registry, exam_table]
+
+
+def parse_file(path: str | Path, file_name: str | None, hints: Hints,
+               scales: dict[tuple[str, int], MarkScale]) -> ParsedFile:
+    file_name = file_name or Path(path).name
+    try:
+        sheets = read_sheets(path, file_name)
+        for module in _parsers():
+            if module.detect(sheets):
+                return module.parse(sheets, file_name, hints, scales)
+        raise ParseRefusal([Issue(
+            ERROR, "формат файла не распознан. Ожидаются: протокол ВПР из ФИС ОКО, отчёт ФИС ОКО «Статистика по "
+                   "отметкам», таблица ОГЭ/ЕГЭ по школам из РЦОИ, шаблон системы или реестр школ. Проверьте, что "
+                   "в файле есть строка заголовков (например, «логин школы», «Код ОО», «Наименование ОО»).",
+            file=file_name)])
+    except ParseRefusal as refusal:
+        return ParsedFile(file_name=file_name, layout="", layout_ru="не распознан", issues=refusal.issues)

@@ -1,0 +1,176 @@
+"""Reading any accepted file into sheets of rows, with the limits for hostile files.
+
+`.xlsx`/`.xlsm`/`.xls`/`.ods` through python-calamine; `.csv` with `;` or `,`, UTF-8 or cp1251.
+Zip-based files are checked before parsing: size as uploaded, total decompressed size, and no XML
+entities (a `<!DOCTYPE`/`<!ENTITY` anywhere in the package is refused: defusedxml's policy).
+Cells come back as calamine gives them (str, float, int, bool, date, datetime) or None for empty.
+`cell_text` and `cell_number` turn them into what parsers need.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .model import ERROR, Issue, ParseRefusal
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_ROWS_PER_SHEET = 1_000_000
+ACCEPTED = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]  # rows[i] is Excel row i+1
+
+
+def _refuse(file_name: str, message: str) -> ParseRefusal:
+    return ParseRefusal([Issue(ERROR, message, file=file_name)])
+
+
+def _check_zip(path: Path, file_name: str) -> None:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise _refuse(file_name, "файл повреждён или это не книга Excel/ODS, хотя расширение говорит иначе.")
+    with zf:
+        total = 0
+        for info in zf.infolist():
+            total += info.file_size
+            if total > MAX_DECOMPRESSED_BYTES:
+                raise _refuse(file_name, "файл в распакованном виде больше 500 МБ — такой файл не принимается "
+                                         "(настоящие протоколы ВПР занимают около 60 МБ).")
+        for info in zf.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with zf.open(info) as fh:
+                head = b""
+                while chunk := fh.read(1 << 20):
+                    probe = (head[-16:] + chunk).upper()
+                    if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
+                        raise _refuse(file_name, "файл содержит XML-сущности (DOCTYPE/ENTITY) — такие файлы не "
+                                                 "принимаются из соображений безопасности. Пересохраните файл в Excel.")
+                    head = chunk
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1251")
+
+
+def _read_csv(path: Path, file_name: str) -> list[Sheet]:
+    text = _decode(path.read_bytes())
+    sample = "\n".join(text.splitlines()[:50])
+    delim = ";" if sample.count(";") >= sample.count(",") else ","
+    rows: list[list[Any]] = []
+    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim)):
+        if i >= MAX_ROWS_PER_SHEET:
+            raise _refuse(file_name, f"в файле больше {MAX_ROWS_PER_SHEET:,} строк — такой файл не принимается."
+                          .replace(",", " "))
+        rows.append([c if c != "" else None for c in row])
+    return [Sheet(Path(file_name).stem[:31] or "CSV", rows)]
+
+
+def read_sheets(path: str | Path, file_name: str | None = None) -> list[Sheet]:
+    """All sheets of a file. Raises ParseRefusal (with a Russian message) for anything not acceptable."""
+    path = Path(path)
+    file_name = file_name or path.name
+    ext = Path(file_name).suffix.lower()
+    if ext not in ACCEPTED:
+        raise _refuse(file_name, f"формат «{ext or 'без расширения'}» не поддерживается. Загрузите файл Excel "
+                                 "(.xlsx, .xls), OpenDocument (.ods) или CSV.")
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise _refuse(file_name, f"файл больше 50 МБ ({size / 1024 / 1024:.0f} МБ) — такой файл не принимается."
+                      .replace(".", ","))
+    if size == 0:
+        raise _refuse(file_name, "файл пустой.")
+    if ext == ".csv":
+        return _read_csv(path, file_name)
+    if ext in (".xlsx", ".xlsm", ".ods"):
+        _check_zip(path, file_name)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception:
+        raise _refuse(file_name, "файл не читается как книга Excel/ODS: он повреждён или сохранён в другом формате.")
+    sheets = []
+    for name in wb.sheet_names:
+        try:
+            ws = wb.get_sheet_by_name(name)
+            if ws.total_height > MAX_ROWS_PER_SHEET:
+                raise _refuse(file_name, f"на листе «{name}» больше 1 000 000 строк — такой файл не принимается.")
+            rows = ws.to_python(skip_empty_area=False)
+        except ParseRefusal:
+            raise
+        except Exception:
+            raise _refuse(file_name, f"лист «{name}» не читается: файл повреждён.")
+        sheets.append(Sheet(name, [[None if c == "" else c for c in r] for r in rows]))
+    return sheets
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+# ---------------------------------------------------------------------------------------------
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+
+
+def cell_text(v: Any) -> str:
+    """Trimmed text with single spaces; '' for empty. Floats that are whole print without '.0'."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return _SPACES.sub(" ", str(v)).strip()
+
+
+class NotANumber(ValueError):
+    pass
+
+
+def cell_number(v: Any) -> float | None:
+    """Number from a cell: numbers stored as text, decimal commas, `%`, spaces as thousands separators.
+    None for empty; raises NotANumber for text that is not a number."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, bool):
+        raise NotANumber(str(v))
+    if isinstance(v, (int, float)):
+        return float(v)
+    t = _SPACES.sub("", str(v)).replace(",", ".").rstrip("%")
+    if t in ("-", "—", "–"):
+        return None
+    try:
+        return float(t)
+    except ValueError:
+        raise NotANumber(str(v))
+
+
+def round_half_up(x: float | Decimal) -> int:
+    """Round half up (never to even): 2.5 -> 3."""
+    try:
+        return int(Decimal(str(x)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:
+        raise NotANumber(str(x))
+
+
+def column_letter(idx: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    s = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        s = chr(65 + r) + s
+    return s
