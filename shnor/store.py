@@ -212,6 +212,8 @@ def _seed_reference(conn: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS: list[tuple[str, list[str | Callable[[duckdb.DuckDBPyConnection], None]]]] = [
     ("core schema", [_M1, _seed_catalogue, _seed_reference]),
+    ("registry snapshots for undo", [
+        "CREATE TABLE school_snapshots (batch_id INTEGER NOT NULL, school_id INTEGER NOT NULL, old_row JSON)"]),
 ]
 
 
@@ -222,12 +224,6 @@ def _run_sql(conn: duckdb.DuckDBPyConnection, step: str | Callable) -> None:
     for stmt in step.split(";\n"):
         if stmt.strip():
             conn.execute(stmt)
-
-
-def register_migration(name: str, steps: list) -> None:
-    """Later modules (accounts, official lists) add their tables here, in import order."""
-    if all(n != name for n, _ in MIGRATIONS):
-        MIGRATIONS.append((name, steps))
 
 
 def login_key(login: str | None) -> str | None:

@@ -35,7 +35,8 @@ def _failed(file_name: str, message: str) -> ParsedFile:
 def parse_in_child(path: str | Path, file_name: str, hints: Hints,
                    scales: dict[tuple[str, int], MarkScale],
                    time_limit_s: int = TIME_LIMIT_S, memory_limit: int = MEMORY_LIMIT_BYTES) -> ParsedFile:
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["shnor.importing.parse", "python_calamine"])
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_limit_memory, initargs=(memory_limit,))
     try:
         future = pool.submit(_child, str(path), file_name, hints, scales)

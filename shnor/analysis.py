@@ -1,0 +1,78 @@
+"""Queries that combine the store and the rule: the list for a year, the share of ШНОР by year.
+
+Shared by the CLI, the dashboard and the reports. The rule itself stays pure (shnor/rule.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .rule import SHNOR, Identification, RuleSettings, identify_shnor
+from .store import Store
+
+RULE_SETTINGS_KEY = "rule"
+
+
+def load_rule_settings(store: Store) -> RuleSettings:
+    return RuleSettings.from_dict(store.get_setting(RULE_SETTINGS_KEY))
+
+
+def save_rule_settings(store: Store, settings: RuleSettings, actor: str | None = None) -> None:
+    errs = settings.validate()
+    if errs:
+        raise ValueError(" ".join(errs))
+    store.set_setting(RULE_SETTINGS_KEY, settings.to_dict(), actor)
+
+
+@dataclass
+class ListResult:
+    """The computed list for a year and territory, with the schools it covers."""
+    year: int
+    territory_id: int | None
+    identification: Identification
+    schools: pd.DataFrame      # schools active in the results year (Y-1), with names and territory
+    table: pd.DataFrame        # schools joined with their status, criteria and reasons
+
+    @property
+    def shnor_count(self) -> int:
+        return int((self.table["status"] == SHNOR).sum())
+
+    @property
+    def school_count(self) -> int:
+        return len(self.table)
+
+    @property
+    def share(self) -> float | None:
+        return self.shnor_count / self.school_count if self.school_count else None
+
+
+def compute_list(store: Store, year: int, territory_id: int | None = None,
+                 settings: RuleSettings | None = None, results: pd.DataFrame | None = None) -> ListResult:
+    """The list formed for school year `year`: results of year-1 and year-2, schools active in year-1
+    (general-education schools of the registry, those with no data included)."""
+    settings = settings or load_rule_settings(store)
+    schools = store.schools(territory_id=territory_id, year=year - 1)
+    schools = schools[schools["is_general"].fillna(True).astype(bool)].reset_index(drop=True)
+    if results is None:
+        results = store.results(years=[year - 1, year - 2], procedures_=list(settings.procedures),
+                                territory_id=territory_id)
+    ident = identify_shnor(results, schools, year, settings)
+    table = schools[["id", "school_code", "short_name", "territory", "district", "territory_id", "is_shnsu",
+                     "is_rural"]].merge(ident.frame(), left_on="id", right_on="school_id", how="left")
+    return ListResult(year, territory_id, ident, schools, table)
+
+
+def share_by_year(store: Store, territory_id: int | None = None, settings: RuleSettings | None = None,
+                  years: list[int] | None = None) -> pd.DataFrame:
+    """The target indicator by school year Y: the share of schools the rule finds on the results of Y
+    (the list formed for Y+1), with the target for Y. Columns: year, schools, shnor, share, target."""
+    settings = settings or load_rule_settings(store)
+    years = years or store.result_years()
+    all_results = store.results(procedures_=list(settings.procedures), territory_id=territory_id)
+    rows = []
+    for y in years:
+        lst = compute_list(store, y + 1, territory_id, settings, results=all_results)
+        rows.append({"year": y, "schools": lst.school_count, "shnor": lst.shnor_count, "share": lst.share,
+                     "target": store.target_for(territory_id, y)})
+    return pd.DataFrame(rows, columns=["year", "schools", "shnor", "share", "target"])
