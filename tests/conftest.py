@@ -1,0 +1,51 @@
+"""Shared fixtures: the real-data folder, and the demo database built once per test run and copied."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = ROOT.parent / "shared" / "realdata"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def realdata(*parts: str) -> Path:
+    """A file of ../shared/realdata, read in place; the test is skipped when the folder is absent."""
+    p = REALDATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"реальные данные недоступны: {p}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory) -> Path:
+    """The demo region, built once per test run through the real importers."""
+    from shnor.demo import build_demo
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_master, tmp_path) -> Path:
+    """A private copy of the demo database for one test."""
+    dst = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_master, dst)
+    wal = Path(str(demo_db_master) + ".wal")
+    if wal.exists():
+        shutil.copy(wal, Path(str(dst) + ".wal"))
+    return dst
+
+
+@pytest.fixture
+def clear_streamlit_caches():
+    """Caches leak between AppTest instances in one pytest process."""
+    import streamlit as st
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
