@@ -210,10 +210,75 @@ def _seed_reference(conn: duckdb.DuckDBPyConnection) -> None:
                          [proc, year, kind, value, max_value, note])
 
 
+# users and login sessions (shnor/accounts.py); official lists approved by order and the region's own
+# lists (seed 004 appendix 3) for comparison (the identification page)
+_M3_ACCOUNTS_AND_LISTS = """
+CREATE TABLE users (
+    name VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL,             -- viewer | methodist | head | admin
+    territory_id INTEGER,              -- NULL: the whole region
+    pw_hash VARCHAR NOT NULL,          -- hashlib.scrypt, hex
+    salt VARCHAR NOT NULL,             -- per user, hex
+    scrypt_n INTEGER NOT NULL, scrypt_r INTEGER NOT NULL, scrypt_p INTEGER NOT NULL,
+    failed_count INTEGER NOT NULL DEFAULT 0,
+    locked_until TIMESTAMP,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    disabled BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE sessions (
+    token_hash VARCHAR PRIMARY KEY,    -- sha256 of the browser's token
+    user_name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL,
+    expires TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE official_list_id START 1;
+CREATE TABLE official_lists (
+    id INTEGER PRIMARY KEY DEFAULT nextval('official_list_id'),
+    year INTEGER NOT NULL,             -- the list's school year (start year)
+    territory_id INTEGER,              -- NULL: the whole region
+    order_number VARCHAR,
+    order_date DATE,
+    approved_by VARCHAR,
+    approved_at TIMESTAMP,
+    settings JSON,                     -- the rule settings the list was computed with
+    status VARCHAR NOT NULL DEFAULT 'draft',   -- draft | approved
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by VARCHAR
+);
+CREATE TABLE official_list_items (
+    list_id INTEGER NOT NULL,
+    school_id INTEGER NOT NULL,
+    included BOOLEAN NOT NULL,
+    computed_status VARCHAR,           -- the rule's status when the list was made
+    manual BOOLEAN NOT NULL DEFAULT FALSE,
+    reason VARCHAR,                    -- the written reason of a manual inclusion or exclusion
+    criteria VARCHAR,
+    reasons VARCHAR,
+    PRIMARY KEY (list_id, school_id)
+);
+CREATE SEQUENCE region_list_id START 1;
+CREATE TABLE region_lists (
+    id INTEGER PRIMARY KEY DEFAULT nextval('region_list_id'),
+    year INTEGER NOT NULL,
+    file_name VARCHAR NOT NULL,
+    uploaded_by VARCHAR,
+    uploaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE region_list_items (
+    list_id INTEGER NOT NULL,
+    territory_text VARCHAR,            -- «Территория» as written
+    school_text VARCHAR,               -- «ОО» as written
+    school_id INTEGER,                 -- NULL: not matched
+    row_number INTEGER                 -- the row in the uploaded file
+);
+"""
+
 MIGRATIONS: list[tuple[str, list[str | Callable[[duckdb.DuckDBPyConnection], None]]]] = [
     ("core schema", [_M1, _seed_catalogue, _seed_reference]),
     ("registry snapshots for undo", [
         "CREATE TABLE school_snapshots (batch_id INTEGER NOT NULL, school_id INTEGER NOT NULL, old_row JSON)"]),
+    ("users, sessions, official and region lists", [_M3_ACCOUNTS_AND_LISTS]),
 ]
 
 
