@@ -430,9 +430,10 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
         else:
             school_text = ""
             key = cell_text(row[c_login])
+        if key[:5].lower() in ("всего", "итого"):
+            continue        # a subtotal row
         if not key:
-            texts = " ".join(_norm(c) for c in row if isinstance(c, str))
-            if texts.startswith(("всего", "итого")):
+            if any(isinstance(c, str) and _norm(c).startswith(("всего", "итого")) for c in row):
                 continue    # a subtotal row
             unnamed_rows += 1
             pupils += 1
