@@ -1,0 +1,28 @@
+"""ШНОР monitor — the router: page config, who the user is, the pages of their role, run the chosen one.
+
+Every page file also guards itself (shnor.ui.guard.page_guard): a fresh server may run a `pages/` file
+directly for its address, bypassing this list.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from shnor.ui import guard, meeting
+
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Мониторинг ШНОР", page_icon=":material/school:", layout="wide")
+
+user = guard.current_user()
+if user is None:
+    st.navigation([st.Page(guard.login_page, title="Вход", icon=":material/login:", url_path="login")],
+                  position="hidden").run()
+    st.stop()
+
+pages = [st.Page(p.file, title=p.title, icon=p.icon, help=p.help, default=(i == 0))
+         for i, p in enumerate(pg for pg in guard.PAGES if user.may_open(pg.key) and (ROOT / pg.file).is_file())]
+if not pages:
+    guard.render_shell(user)
+    st.warning("Для вашей роли пока нет доступных страниц. Обратитесь к администратору.")
+    st.stop()
+st.navigation(pages, position="top" if meeting.is_meeting() else "sidebar").run()

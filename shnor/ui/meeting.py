@@ -1,0 +1,107 @@
+"""Meeting mode: the dashboard put on a shared screen.
+
+One switch (the toggle «Режим совещания», or `?meeting=1` in the address) enlarges type and charts, hides
+the sidebar and editing controls; a second one («Скрыть названия школ», `?anon=1`) replaces school names
+with neutral labels («Школа 17») for a wide audience. Both survive a reload because they are kept in the
+address (no secret is ever put there).
+
+For pages:
+- `is_meeting()` — hide edit widgets, pass `meeting=is_meeting()` to `charts.finish`;
+- `is_anonymised()` / `school_label(name, school_id)` — the name to show;
+- `apply_style()` is called by the guard on every page run (nothing to do in pages).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+MEETING_PARAM, ANON_PARAM = "meeting", "anon"
+_MEETING_KEY, _ANON_KEY = "_shnor_meeting", "_shnor_anon"          # the state (survives widget cleanup)
+MEETING_TOGGLE, ANON_TOGGLE = "shnor_meeting_toggle", "shnor_anon_toggle"  # the widgets
+_TRUE = {"1", "true", "yes", "on", "да"}
+
+
+def _flag(state_key: str, param: str) -> bool:
+    if state_key not in st.session_state:
+        st.session_state[state_key] = str(st.query_params.get(param, "")).strip().lower() in _TRUE
+    return bool(st.session_state[state_key])
+
+
+def is_meeting() -> bool:
+    """True in meeting mode: enlarge, hide editing controls."""
+    return _flag(_MEETING_KEY, MEETING_PARAM)
+
+
+def is_anonymised() -> bool:
+    """True when school names are replaced by neutral labels."""
+    return _flag(_ANON_KEY, ANON_PARAM)
+
+
+def neutral_label(school_id: int | None) -> str:
+    return f"Школа {int(school_id)}" if school_id is not None else "Школа"
+
+
+def school_label(name: str | None, school_id: int | None) -> str:
+    """The school's name, or «Школа 17» when names are hidden."""
+    if is_anonymised():
+        return neutral_label(school_id)
+    return name if name else neutral_label(school_id)
+
+
+def _sync_url() -> None:
+    """Keep the flags in the address so that a reload (or a page switch) keeps them."""
+    for state_key, param in ((_MEETING_KEY, MEETING_PARAM), (_ANON_KEY, ANON_PARAM)):
+        on = bool(st.session_state.get(state_key))
+        current = st.query_params.get(param)
+        if on and current != "1":
+            st.query_params[param] = "1"
+        elif not on and current is not None:
+            del st.query_params[param]
+
+
+def _on_toggle(state_key: str, widget_key: str) -> None:
+    st.session_state[state_key] = bool(st.session_state[widget_key])
+
+
+def set_meeting(on: bool) -> None:
+    st.session_state[_MEETING_KEY] = bool(on)
+
+
+def set_anonymised(on: bool) -> None:
+    st.session_state[_ANON_KEY] = bool(on)
+
+
+def render_toggles() -> None:
+    """The two switches, in the current container (the sidebar, or the meeting menu)."""
+    meeting, anon = is_meeting(), is_anonymised()
+    st.session_state[MEETING_TOGGLE] = meeting
+    st.session_state[ANON_TOGGLE] = anon
+    st.toggle("Режим совещания", key=MEETING_TOGGLE, on_change=_on_toggle, args=(_MEETING_KEY, MEETING_TOGGLE),
+              help="Крупный шрифт и графики, без боковой панели и кнопок редактирования — для показа на экране. "
+                   "То же самое: добавить ?meeting=1 к адресу страницы.")
+    st.toggle("Скрыть названия школ", key=ANON_TOGGLE, on_change=_on_toggle, args=(_ANON_KEY, ANON_TOGGLE),
+              help="Вместо названий — нейтральные подписи «Школа 17» (для широкой аудитории). "
+                   "То же самое: ?anon=1 в адресе.")
+
+
+_MEETING_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarNav"] { display: none !important; }
+.stApp { font-size: 1.3rem; }
+.stApp [data-testid="stMarkdownContainer"] p, .stApp [data-testid="stMarkdownContainer"] li,
+.stApp [data-testid="stCaptionContainer"], .stApp label p { font-size: 1.3rem; line-height: 1.5; }
+.stApp h1 { font-size: 3rem; } .stApp h2 { font-size: 2.3rem; } .stApp h3 { font-size: 1.8rem; }
+[data-testid="stMetricValue"] { font-size: 3.6rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+[data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
+[data-testid="stDataFrame"] { font-size: 1.15rem; }
+.block-container { padding-top: 2.5rem; max-width: 100%; }
+</style>
+"""
+
+
+def apply_style() -> None:
+    """Meeting-mode CSS (when on) and the address sync; called by the guard once per page run."""
+    _sync_url()
+    if is_meeting():
+        st.html(_MEETING_CSS)
