@@ -1,0 +1,433 @@
+"""What the Overview and School pages show, computed without Streamlit: the target indicator against the
+target (and the gap in schools), the list's changes since last year, which procedures drive the low
+results, territories side by side, and one school's history, per-procedure trends and marks.
+
+Pure functions over the store and DataFrames (the pages only render them). Years are school years by
+their start year; a *list year* L is the year the list is formed for, from the results of L-1 and L-2.
+The target indicator for school year Y is the share of the list formed for Y+1 (SPEC.md), so the list of
+year L is measured against the target set for L-1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from . import procedures
+from .analysis import ListResult, compute_list
+from .fmt import fmt_int, fmt_pct, fmt_share, plural
+from .rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
+from .store import Store, login_key
+from .years import format_school_year
+
+NOT_ACTIVE_RU = "не действовала"
+
+
+# ---------------------------------------------------------------------------------------------
+# Years
+# ---------------------------------------------------------------------------------------------
+
+def list_years(store: Store) -> list[int]:
+    """List years that have results to be formed from (newest first): every results year + 1."""
+    return sorted({y + 1 for y in store.result_years()}, reverse=True)
+
+
+def default_list_year(store: Store) -> int | None:
+    """The latest year with results + 1 — the list officials are working with now."""
+    years = list_years(store)
+    return years[0] if years else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The target indicator and the gap in schools
+# ---------------------------------------------------------------------------------------------
+
+def allowed_shnor(target_share: float, schools: int) -> int:
+    """The largest number of ШНОР that keeps the share within the target: floor(target × schools),
+    computed in decimals so that 0.29 × 100 is 29, not 28.999…"""
+    return int((Decimal(str(target_share)) * schools).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+@dataclass(frozen=True)
+class TargetFigures:
+    """The headline figures of a list against the target indicator."""
+    list_year: int
+    schools: int
+    shnor: int
+    target: float | None       # the target share for the results year (list_year - 1); None: not set
+
+    @property
+    def results_year(self) -> int:
+        return self.list_year - 1
+
+    @property
+    def share(self) -> float | None:
+        return self.shnor / self.schools if self.schools else None
+
+    @property
+    def allowed(self) -> int | None:
+        return None if self.target is None else allowed_shnor(self.target, self.schools)
+
+    @property
+    def gap(self) -> int | None:
+        """How many ШНОР must leave the list to reach the target (0 when it is reached)."""
+        return None if self.allowed is None else max(0, self.shnor - self.allowed)
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.gap is None else self.gap == 0
+
+    def gap_sentence(self) -> str:
+        """«Нужно на 3 ШНОР меньше: цель 5 % допускает не более 1 из 24 школ»."""
+        if self.target is None:
+            return (f"Цель на {format_school_year(self.results_year)} не задана — задайте её в настройках, "
+                    "чтобы увидеть разрыв.")
+        allowed, goal = self.allowed, fmt_target(self.target)
+        schools = f"{fmt_int(self.schools)} {plural(self.schools, 'школы', 'школ', 'школ')}"
+        if self.gap:
+            if allowed:
+                return f"Нужно на {fmt_int(self.gap)} ШНОР меньше: цель {goal} допускает не более " \
+                       f"{fmt_int(allowed)} из {schools}."
+            return f"Нужно на {fmt_int(self.gap)} ШНОР меньше: цель {goal} для {schools} не допускает ни одной ШНОР."
+        if not self.shnor:
+            return f"Цель {goal} достигнута: ШНОР нет."
+        return f"Цель {goal} достигнута: ШНОР {fmt_int(self.shnor)}, допустимо не более {fmt_int(allowed)} из {schools}."
+
+
+def target_figures(lst: ListResult, target: float | None) -> TargetFigures:
+    return TargetFigures(lst.year, lst.school_count, lst.shnor_count, target)
+
+
+def list_target(store: Store, territory_id: int | None, list_year: int) -> float | None:
+    """The target the list of `list_year` is measured against: the one set for its results year."""
+    return store.target_for(territory_id, list_year - 1)
+
+
+def trend_message(trend: pd.DataFrame) -> str:
+    """The trend chart's title, stating the message:
+    «Доля ШНОР снизилась с 15,2 % до 8,1 % — цель 5 % не достигнута».
+    `trend` has columns year, share, target (analysis.share_by_year)."""
+    t = trend.dropna(subset=["share"]).sort_values("year")
+    if t.empty:
+        return "Доля ШНОР: нет результатов, по которым можно сформировать список"
+    first, last = t.iloc[0], t.iloc[-1]
+    a, b = fmt_pct(first["share"]), fmt_pct(last["share"])
+    if len(t) == 1:
+        head = f"Доля ШНОР по результатам {format_school_year(int(last['year']))} — {b}"
+    elif a == b:
+        head = f"Доля ШНОР не изменилась: {b}"
+    elif last["share"] < first["share"]:
+        head = f"Доля ШНОР снизилась с {a} до {b}"
+    else:
+        head = f"Доля ШНОР выросла с {a} до {b}"
+    target = last["target"]
+    if target is None or pd.isna(target):
+        return head + f" — цель на {format_school_year(int(last['year']))} не задана"
+    met = int(last["shnor"]) <= allowed_shnor(float(target), int(last["schools"]))
+    return head + f" — цель {fmt_target(float(target))} {'достигнута' if met else 'не достигнута'}"
+
+
+def fmt_target(target: float) -> str:
+    """A target share as officials write it: 5 %, 12,5 %."""
+    whole = (Decimal(str(target)) * 100) % 1 == 0
+    return fmt_pct(target, 0 if whole else 1)
+
+
+def trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
+    """share_by_year with display columns: year_label, share_label, target_label, gap."""
+    t = trend.sort_values("year").reset_index(drop=True).copy()
+    t["year_label"] = [format_school_year(int(y)) for y in t["year"]]
+    t["share_label"] = [fmt_pct(s) if s is not None and not pd.isna(s) else "нет данных" for s in t["share"]]
+    t["target_label"] = [fmt_target(x) if x is not None and not pd.isna(x) else "не задана" for x in t["target"]]
+    t["detail"] = [f"{fmt_int(sh)} из {fmt_int(n)}" for sh, n in zip(t["shnor"], t["schools"])]
+    t["gap"] = [None if x is None or pd.isna(x) else max(0, int(sh) - allowed_shnor(float(x), int(n)))
+                for x, sh, n in zip(t["target"], t["shnor"], t["schools"])]
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes of the list since last year
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class ListChanges:
+    """Schools that entered, left and stayed in the list between the previous year and this one."""
+    year: int
+    previous_available: bool       # the previous year's list has results to be formed from
+    entered: pd.DataFrame          # id, short_name, territory, reasons
+    left: pd.DataFrame             # id, short_name, territory, status_now (Russian), reasons
+    stayed: pd.DataFrame           # id, short_name, territory
+
+
+def compare_lists(current: pd.DataFrame, previous: pd.DataFrame, year: int,
+                  previous_available: bool = True) -> ListChanges:
+    """Compare two list tables (ListResult.table): a school that left the list is shown with its status
+    now, or «не действовала» when it is no longer an active school of the territory."""
+    cur_shnor = set(current.loc[current["status"] == SHNOR, "id"])
+    prev_shnor = set(previous.loc[previous["status"] == SHNOR, "id"]) if previous_available else set()
+    cols = ["id", "short_name", "territory"]
+    entered = current[current["id"].isin(cur_shnor - prev_shnor)][cols + ["reasons"]] if previous_available \
+        else current.iloc[0:0][cols + ["reasons"]]
+    left_prev = previous[previous["id"].isin(prev_shnor - cur_shnor)][cols]
+    now = current.set_index("id")
+    left = left_prev.assign(
+        status_now=[now.at[i, "status_ru"] if i in now.index else NOT_ACTIVE_RU for i in left_prev["id"]],
+        reasons=[now.at[i, "reasons"] if i in now.index else "" for i in left_prev["id"]])
+    stayed = current[current["id"].isin(cur_shnor & prev_shnor)][cols]
+    return ListChanges(year, previous_available, entered.sort_values(cols[1:]).reset_index(drop=True),
+                       left.sort_values(cols[1:]).reset_index(drop=True),
+                       stayed.sort_values(cols[1:]).reset_index(drop=True))
+
+
+def list_changes(store: Store, year: int, territory_id: int | None, settings: RuleSettings,
+                 current: ListResult | None = None) -> ListChanges:
+    """Entered / left / stayed between the list of `year - 1` and the list of `year`. The previous list
+    exists when its results year (year - 2) has results."""
+    current = current or compute_list(store, year, territory_id, settings)
+    previous = compute_list(store, year - 1, territory_id, settings)
+    available = (year - 2) in store.result_years()
+    return compare_lists(current.table, previous.table, year, available)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which procedures drive the low results
+# ---------------------------------------------------------------------------------------------
+
+def low_results_by_procedure(lst: ListResult) -> pd.DataFrame:
+    """For each procedure of the rule: how many ШНОР have it among the low results that put them on
+    the list (in either year, and in Y-1 / Y-2), sorted by the count. Columns: procedure, name, short,
+    schools, schools_y1, schools_y2."""
+    y1, y2 = lst.year - 1, lst.year - 2
+    counts: dict[str, list[set[int]]] = {p: [set(), set(), set()] for p in lst.identification.settings.procedures}
+    for st in lst.identification.shnor():
+        for e in st.evidence:
+            c = counts.setdefault(e.procedure, [set(), set(), set()])
+            c[0].add(st.school_id)
+            if e.year == y1:
+                c[1].add(st.school_id)
+            elif e.year == y2:
+                c[2].add(st.school_id)
+    order = {p: i for i, p in enumerate(lst.identification.settings.procedures)}
+    rows = [{"procedure": p, "name": procedures.name_ru(p),
+             "short": procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p,
+             "schools": len(c[0]), "schools_y1": len(c[1]), "schools_y2": len(c[2]), "_o": order.get(p, 99)}
+            for p, c in counts.items()]
+    df = pd.DataFrame(rows, columns=["procedure", "name", "short", "schools", "schools_y1", "schools_y2", "_o"])
+    return df.sort_values(["schools", "_o"], ascending=[False, True]).drop(columns="_o").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Territories side by side
+# ---------------------------------------------------------------------------------------------
+
+def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
+    """The list's territories side by side against their own targets: for the whole region, its
+    municipalities; for a municipality with districts, its districts. Columns: territory_id, territory,
+    schools, shnor, share, target, allowed, gap, met — sorted by share, highest first."""
+    t = lst.table
+    columns = ["territory_id", "territory", "schools", "shnor", "share", "target", "allowed", "gap", "met"]
+    region = lst.territory_id is None or lst.territory_id == store.region_id()
+    if region:
+        key, name = "territory_id", "territory"
+    else:
+        sch = lst.schools.set_index("id")["district_id"]
+        t = t.assign(district_id=[sch.get(i) for i in t["id"]])
+        t = t[t["district_id"].notna()]
+        key, name = "district_id", "district"
+    rows = []
+    for tid, g in t.groupby(key):
+        tid = int(tid)
+        n, k = len(g), int((g["status"] == SHNOR).sum())
+        target = store.target_for(tid, lst.year - 1)
+        allowed = None if target is None else allowed_shnor(target, n)
+        rows.append({"territory_id": tid, "territory": g[name].iloc[0], "schools": n, "shnor": k,
+                     "share": k / n if n else None, "target": target, "allowed": allowed,
+                     "gap": None if allowed is None else max(0, k - allowed),
+                     "met": None if allowed is None else k <= allowed})
+    df = pd.DataFrame(rows, columns=columns)
+    return df.sort_values(["share", "territory"], ascending=[False, True]).reset_index(drop=True)
+
+
+def risk_group(lst: ListResult) -> pd.DataFrame:
+    """The risk group of the list: id, short_name, territory, reasons."""
+    t = lst.table
+    return t.loc[t["status"] == RISK, ["id", "short_name", "territory", "reasons"]].sort_values(
+        ["territory", "short_name"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One school
+# ---------------------------------------------------------------------------------------------
+
+def find_school(schools: pd.DataFrame, query: str | int | None) -> int | None:
+    """A school id from `?school=` — an id, a ФИС ОКО login (sch/edu forms alike) or an exam code —
+    among `schools` (Store.schools()). None when nothing or more than one school matches."""
+    if query is None:
+        return None
+    q = str(query).strip()
+    if not q:
+        return None
+    if q.isdigit() and int(q) in set(schools["id"].astype(int)):
+        return int(q)
+    key = login_key(q)
+    hits = set()
+    if "login_key" in schools:
+        hits |= set(schools.loc[schools["login_key"] == key, "id"])
+    for col in ("fisoko_login", "exam_code_oge", "exam_code_ege", "registry_code", "inn"):
+        if col in schools:
+            hits |= set(schools.loc[schools[col].astype("string").str.strip().str.lower() == q.lower(), "id"])
+    return int(next(iter(hits))) if len(hits) == 1 else None
+
+
+def school_card(school: pd.Series) -> list[tuple[str, str]]:
+    """The card's lines (label, value) in Russian; missing values as «нет данных»."""
+    def val(x: object) -> str:
+        return "нет данных" if x is None or (not isinstance(x, str) and pd.isna(x)) or x == "" else str(x)
+
+    def flag(x: object, yes: str, no: str) -> str:
+        return "нет данных" if x is None or pd.isna(x) else (yes if bool(x) else no)
+
+    active_from, active_to = school.get("active_from"), school.get("active_to")
+    if (active_from is None or pd.isna(active_from)) and (active_to is None or pd.isna(active_to)):
+        active = "действует"
+    else:
+        a = "" if active_from is None or pd.isna(active_from) else f"с {format_school_year(int(active_from))}"
+        b = "" if active_to is None or pd.isna(active_to) else f"по {format_school_year(int(active_to))}"
+        active = " ".join(x for x in (a, b) if x)
+    return [
+        ("Полное наименование", val(school.get("full_name") or school.get("short_name"))),
+        ("Логин ФИС ОКО", val(school.get("fisoko_login"))),
+        ("ИНН", val(school.get("inn"))),
+        ("ОГРН", val(school.get("ogrn"))),
+        ("Код ОГЭ", val(school.get("exam_code_oge"))),
+        ("Код ЕГЭ", val(school.get("exam_code_ege"))),
+        ("Территория", val(school.get("territory"))),
+        ("Район города", val(school.get("district"))),
+        ("Тип", val(school.get("school_type"))),
+        ("Организационно-правовая форма", val(school.get("ownership"))),
+        ("ШНСУ (неблагоприятные социальные условия)", flag(school.get("is_shnsu"), "да", "нет")),
+        ("Местность", flag(school.get("is_rural"), "сельская", "городская")),
+        ("Годы работы", active),
+    ]
+
+
+def _active(school: pd.Series, year: int) -> bool:
+    a, b = school.get("active_from"), school.get("active_to")
+    return (a is None or pd.isna(a) or int(a) <= year) and (b is None or pd.isna(b) or int(b) >= year)
+
+
+def school_history(school: pd.Series, results: pd.DataFrame, years: list[int],
+                   settings: RuleSettings) -> pd.DataFrame:
+    """The school's status in the list of each of `years` with the reasons. `results` holds at least
+    this school's results (others are ignored). A year when the school was not active says so.
+    Columns: year, year_label, status, status_ru, criteria, reasons."""
+    sid = int(school["id"])
+    own = results[results["school_id"] == sid]
+    one = pd.DataFrame({"id": [sid]})
+    rows = []
+    for y in sorted(years, reverse=True):
+        if not _active(school, y - 1):
+            rows.append({"year": y, "year_label": format_school_year(y), "status": None,
+                         "status_ru": NOT_ACTIVE_RU, "criteria": "",
+                         "reasons": f"Школа не действовала в {format_school_year(y - 1)}."})
+            continue
+        st = identify_shnor(own, one, y, settings).statuses[0]
+        rows.append({"year": y, "year_label": format_school_year(y), "status": st.status,
+                     "status_ru": st.status_ru, "criteria": st.criteria_label, "reasons": st.reasons})
+    return pd.DataFrame(rows, columns=["year", "year_label", "status", "status_ru", "criteria", "reasons"])
+
+
+def _low_word(code: str) -> str:
+    p = procedures.CATALOGUE.get(code)
+    return "«2»" if p is None or p.kind == "VPR" else "ниже минимума"
+
+
+def procedure_trends(school_id: int, results: pd.DataFrame, settings: RuleSettings,
+                     years: list[int] | None = None) -> pd.DataFrame:
+    """Each rule procedure's share of "2" / below the minimum by results year, for the school and for
+    its territory (pooled: all low pupils / all participants of the territory's schools in `results`).
+    `results` are the results of the school's territory. A year when the school has no result is a row
+    with share None and label «нет данных» — never 0.
+    Columns: procedure, name, short, year, year_label, series ('Школа' | 'Территория'), share, low,
+    participants, label."""
+    r = results[results["procedure"].isin(settings.procedures) & (results["participants"] > 0)]
+    if years is None:
+        years = sorted(set(int(y) for y in r["year"]))
+    own = r[r["school_id"] == school_id].set_index(["procedure", "year"])
+    terr = r.groupby(["procedure", "year"])[["low_count", "participants"]].sum()
+    rows = []
+    for p in settings.procedures:
+        meta = procedures.CATALOGUE.get(p)
+        for y in years:
+            base = {"procedure": p, "name": procedures.name_ru(p), "short": meta.short_ru if meta else p,
+                    "year": y, "year_label": format_school_year(y)}
+            if (p, y) in own.index:
+                low, n = int(own.at[(p, y), "low_count"]), int(own.at[(p, y), "participants"])
+                rows.append({**base, "series": "Школа", "share": low / n, "low": low, "participants": n,
+                             "label": f"{fmt_share(low, n)} ({low} из {n})"})
+            else:
+                rows.append({**base, "series": "Школа", "share": None, "low": None, "participants": None,
+                             "label": "нет данных"})
+            if (p, y) in terr.index:
+                low, n = int(terr.at[(p, y), "low_count"]), int(terr.at[(p, y), "participants"])
+                rows.append({**base, "series": "Территория", "share": low / n, "low": low, "participants": n,
+                             "label": f"{fmt_share(low, n)} ({fmt_int(low)} из {fmt_int(n)})"})
+            else:
+                rows.append({**base, "series": "Территория", "share": None, "low": None, "participants": None,
+                             "label": "нет данных"})
+    return pd.DataFrame(rows, columns=["procedure", "name", "short", "year", "year_label", "series", "share",
+                                       "low", "participants", "label"])
+
+
+def procedure_table(trends: pd.DataFrame) -> pd.DataFrame:
+    """The school's rows of `procedure_trends` as a table: procedure × year with pre-formatted cells
+    («40,0 % «2» (10 из 25)» or «нет данных»). Procedures with no data at all in any year are kept."""
+    s = trends[trends["series"] == "Школа"]
+    if s.empty:
+        return pd.DataFrame(columns=["Процедура"])
+    cells = s.assign(cell=[lbl if sh is None or pd.isna(sh) else
+                           lbl.replace(" (", f" {_low_word(p)} (", 1)
+                           for lbl, sh, p in zip(s["label"], s["share"], s["procedure"])])
+    table = cells.pivot(index="name", columns="year_label", values="cell")
+    order = list(dict.fromkeys(s["name"]))
+    table = table.reindex(order)
+    table.index.name = "Процедура"
+    return table.reset_index()
+
+
+def mark_distribution(school_id: int, results: pd.DataFrame, settings: RuleSettings | None = None
+                      ) -> pd.DataFrame:
+    """Marks «2»…«5» of the school by procedure and year, where the marks are known.
+    Columns: procedure, name, short, year, year_label, mark ('«2»'…), mark_n (2..5), pupils, share."""
+    r = results[(results["school_id"] == school_id) & (results["participants"] > 0)]
+    if settings is not None:
+        r = r[r["procedure"].isin(settings.procedures)]
+    marks = ["mark2", "mark3", "mark4", "mark5"]
+    r = r.dropna(subset=marks)
+    rows = []
+    for row in r.itertuples(index=False):
+        counts = [int(getattr(row, m)) for m in marks]
+        total = sum(counts)
+        if not total:
+            continue
+        meta = procedures.CATALOGUE.get(row.procedure)
+        for mark_n, c in zip((2, 3, 4, 5), counts):
+            rows.append({"procedure": row.procedure, "name": procedures.name_ru(row.procedure),
+                         "short": meta.short_ru if meta else row.procedure, "year": int(row.year),
+                         "year_label": format_school_year(int(row.year)), "mark": f"«{mark_n}»",
+                         "mark_n": mark_n, "pupils": c, "share": c / total})
+    return pd.DataFrame(rows, columns=["procedure", "name", "short", "year", "year_label", "mark", "mark_n",
+                                       "pupils", "share"])
+
+
+def status_counts(lst: ListResult) -> dict[str, int]:
+    """Schools per status (Russian labels), every status present (0 when none)."""
+    vc = lst.table["status"].value_counts()
+    return {STATUS_RU[s]: int(vc.get(s, 0)) for s in (SHNOR, RISK, "ok", NO_DATA)}
+
+
+def years_span(list_year: int) -> str:
+    """«по результатам 2022/2023 и 2023/2024»"""
+    return f"по результатам {format_school_year(list_year - 2)} и {format_school_year(list_year - 1)}"
+

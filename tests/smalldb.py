@@ -1,0 +1,90 @@
+"""A small hand-made region for the overview and school page tests, with figures computed by hand.
+
+Тестовая область (region target 5 % for 2023/2024):
+- Северный район (target 10 % for 2023/2024), schools S1…S11 (S11 closed after 2022/2023);
+- Южный район (no own target: the region's 5 % applies), schools S12…S16.
+Results years 2021, 2022, 2023 (school years by their start year); the default list year is 2024.
+
+List 2024 (results 2023 and 2022), Северный, 10 active schools:
+  S1  ШНОР, criterion 1: ВПР мат-5 4/10 and ВПР рус-5 3/10 in 2023 (marks of мат-5 known: 4, 3, 2, 1)
+  S2  ШНОР, criteria 1+2: ВПР мат-5 6/20 (30 % exactly) and ВПР мат-6 6/20 in 2023, ВПР мат-6 6/20 in 2022
+  S3  группа риска: one low procedure in 2023 (ОГЭ мат 3/10)
+  S4  группа риска: ВПР мат-5 26/100 in 2023 (within 25–30 %)
+  S5  нет данных (no result at all)
+  S6  без низких результатов (ВПР мат-5 1/20 in 2022 and 2023, marks known), likewise S8, S9, S10
+  S7  без низких результатов in 2024, but ШНОР in the 2023 list (two lows in 2022) -> left the list
+  S11 closed (active until 2022): ШНОР in the 2023 list (two lows in 2022) -> left, «не действовала»
+  S1  was not ШНОР in the 2023 list (2022 fine; 2021 lows alone need a 2022 low for criterion 2)
+      -> entered the list; S2 stayed.
+  Procedures among the ШНОР of Северный: ВПР мат-5 — 2 schools, ВПР мат-6 — 1, ВПР рус-5 — 1.
+  => Северный: 2 ШНОР of 10 = 20,0 %; target 10 % allows floor(0,1 × 10) = 1 -> «на 1 ШНОР меньше».
+Trend of Северный by results year: 2021: S1 (two lows in 2021) = 1 of 11 = 9,1 %;
+  2022: S2, S7, S11 = 3 of 11 = 27,3 %; 2023: 2 of 10 = 20,0 %.
+Южный, list 2024: 5 schools, S12 ШНОР (two lows in 2023) = 20,0 %; region target 5 % allows 0 -> gap 1.
+Region, list 2024: 15 schools, 3 ШНОР = 20,0 %; 5 % allows floor(0,75) = 0 -> «на 3 ШНОР меньше».
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from shnor.store import Store
+
+# school number -> (territory, login, extra columns)
+SCHOOLS = {n: ("Северный район", f"sch4200{n:02d}") for n in range(1, 12)} | \
+          {n: ("Южный район", f"sch4200{n:02d}") for n in range(12, 17)}
+
+# (school, procedure, year, participants, low, marks 2..5 or None)
+RESULTS = [
+    (1, "VPR-MATH-5", 2023, 10, 4, (4, 3, 2, 1)),
+    (1, "VPR-RUS-5", 2023, 10, 3, None),
+    (1, "VPR-MATH-5", 2022, 10, 0, None),
+    (1, "VPR-MATH-5", 2021, 10, 5, None),
+    (1, "VPR-RUS-5", 2021, 10, 4, None),
+    (2, "VPR-MATH-5", 2023, 20, 6, None),
+    (2, "VPR-MATH-6", 2023, 20, 6, None),
+    (2, "VPR-MATH-6", 2022, 20, 6, None),
+    (2, "VPR-MATH-6", 2021, 20, 8, None),
+    (3, "OGE-MATH", 2023, 10, 3, None),
+    (3, "OGE-MATH", 2022, 10, 1, None),
+    (4, "VPR-MATH-5", 2023, 100, 26, None),
+    (7, "VPR-MATH-5", 2022, 10, 5, None),
+    (7, "VPR-RUS-5", 2022, 10, 4, None),
+    (7, "VPR-MATH-5", 2023, 10, 0, None),
+    (11, "VPR-MATH-5", 2022, 10, 6, None),
+    (11, "VPR-RUS-5", 2022, 10, 5, None),
+    (12, "VPR-MATH-5", 2023, 10, 5, None),
+    (12, "VPR-RUS-5", 2023, 10, 5, None),
+] + [(n, "VPR-MATH-5", y, 20, 1, (1, 5, 8, 6)) for n in (6, 8, 9, 10, 13, 14, 15, 16) for y in (2022, 2023)]
+
+
+def build_small_db(path: str | Path) -> dict[int, int]:
+    """Create the database at `path`; returns school number -> school id."""
+    store = Store.open(path)
+    ids: dict[int, int] = {}
+    try:
+        with store.transaction() as cur:
+            region = store.ensure_territory(cur, "Тестовая область", kind="region")
+            terr = {name: store.ensure_territory(cur, name, parent_id=region)
+                    for name in ("Северный район", "Южный район")}
+            for n, (tname, login) in SCHOOLS.items():
+                ids[n] = cur.execute(
+                    "INSERT INTO schools (login_key, fisoko_login, inn, short_name, full_name, territory_id, "
+                    "school_type, ownership, is_shnsu, is_rural, active_to, exam_code_oge) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    ["S" + login[3:], login, None if n == 5 else f"42000000{n:02d}", f"Школа №{n}",
+                     f"Муниципальное бюджетное общеобразовательное учреждение «Школа №{n}»", terr[tname],
+                     "СОШ", "МБОУ", n == 3, n > 10, 2022 if n == 11 else None,
+                     None if n == 5 else f"OGE{n:03d}"]).fetchone()[0]
+            batch = cur.execute("INSERT INTO import_batches (file_name, sha256, status) VALUES "
+                                "('test', 'x', 'stored') RETURNING id").fetchone()[0]
+            for n, proc, year, participants, low, marks in RESULTS:
+                m = marks or (None, None, None, None)
+                cur.execute("INSERT INTO results (school_id, procedure, year, participants, low_count, mark2, "
+                            "mark3, mark4, mark5, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [ids[n], proc, year, participants, low, *m, batch])
+            store.set_target(terr["Северный район"], 2023, 0.10, cur=cur)
+            store.set_target(None, 2023, 0.05, cur=cur)
+            store.audit(cur, "test", "build_small_db", {})
+    finally:
+        store.close()
+    return ids
