@@ -1,0 +1,216 @@
+"""Layout 2: the ФИС ОКО analytic report «Статистика по отметкам» (FORMATS.md §2).
+
+    Всероссийские проверочные работы 2023 (5 класс)
+    Предмет: Математика
+    Статистика по отметкам
+    Группы участников | Кол-во ОО | Кол-во участников | Распределение групп баллов в %   (merged over 4)
+                      |           |                   | 2 | 3 | 4 | 5
+    Вся выборка       | …
+    Алтайский край    | …                                   <- region (the row after «Вся выборка»)
+    Алейский район    | …                                   <- municipality (any later non-school row)
+    (sch223017) МБОУ "Вавилонская СОШ" | 1 | 25 | 40 | 36 | 16 | 8   <- school: login in brackets
+
+Only school rows become ResultRows: participants from «Кол-во участников», each mark count =
+round_half_up(participants × % / 100), low count = the count of "2". The procedure and year come from the
+title (the grade, «Предмет: …», the year of the round: spring 2023 -> school year 2022) unless the caller
+says otherwise (Hints).
+"""
+from __future__ import annotations
+
+import re
+
+from ... import procedures
+from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
+from ..reading import Sheet, cell_text
+from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, find_header,
+                     fraction_scaled, header_paths, is_numbering_row, is_subtotal, norm, percent_cell,
+                     row_is_empty, school_year_from_title, split_login, title_text)
+
+LAYOUT = "2"
+LAYOUT_RU = "Отчёт ФИС ОКО «Статистика по отметкам»"
+
+HEADER = {
+    "group": (r"^группы участников$", r"^группа участников$"),
+    "schools": (r"^кол во оо$", r"^количество оо$"),
+    "participants": (r"^кол во участников$", r"^количество участников$", r"^число участников$"),
+    "distribution": (r"^распределение групп баллов", r"^распределение отметок"),
+}
+
+
+def _find(sheet: Sheet):
+    return find_header(sheet, HEADER, required=["group", "participants"])
+
+
+def detect(sheets: list[Sheet]) -> bool:
+    """A row with «Группы участников» and «Кол-во участников» among the first 40 rows of a sheet."""
+    return any(_find(s) is not None for s in sheets)
+
+
+def _procedure_from_title(title: str) -> tuple[str | None, str]:
+    """(catalogue code or None, what the title says) from «… (5 класс)» and «Предмет: Математика»."""
+    grade_m = re.search(r"(\d{1,2})\s*(?:-?\s*й)?\s*кл(?:асс|\.|\b)", title, re.I)
+    subj_m = re.search(r"предмет\s*[:\-–]\s*([^\n]+)", title, re.I)
+    said = " ".join(x for x in (subj_m.group(1).strip() if subj_m else "",
+                                f"{grade_m.group(1)} класс" if grade_m else "") if x)
+    if not subj_m or not grade_m:
+        return None, said
+    return procedures.from_text(subj_m.group(1), kind="VPR", grade=int(grade_m.group(1))), said
+
+
+def _year_from_title(title: str) -> int | None:
+    for line in title.splitlines():
+        if re.search(r"проверочн|впр", line, re.I):
+            y = school_year_from_title(line)
+            if y is not None:
+                return y
+    return school_year_from_title(title)
+
+
+def _mark_columns(paths: list[tuple[str, ...]]) -> dict[int, int]:
+    """mark -> column index for the sub-columns 2 3 4 5 of the distribution group."""
+    out: dict[int, int] = {}
+    for j, path in enumerate(paths):
+        if not path:
+            continue
+        leaf = norm(path[-1])
+        if leaf in ("2", "3", "4", "5") and (len(path) == 1 or any("распределен" in norm(p) for p in path[:-1])):
+            out.setdefault(int(leaf), j)
+    return out
+
+
+def parse(sheets: list[Sheet], file_name: str, hints: Hints,
+          scales: dict[tuple[str, int], MarkScale] | None = None) -> ParsedFile:
+    log = IssueLog(file_name)
+    out = ParsedFile(file_name=file_name, layout=LAYOUT, layout_ru=LAYOUT_RU)
+    for sheet in sheets:
+        found = _find(sheet)
+        if found is None:
+            continue
+        top, cols = found
+        title = title_text(sheet, top)
+
+        # --- which work and which year -------------------------------------------------------------
+        proc, said = _procedure_from_title(title)
+        if hints.procedure and proc and hints.procedure != proc:
+            log.error(f"в заголовке отчёта указана работа «{procedures.name_ru(proc)}», а при загрузке выбрана "
+                      f"«{procedures.name_ru(hints.procedure)}». Проверьте файл или выбор процедуры.",
+                      sheet=sheet.name)
+            continue
+        proc = proc or hints.procedure
+        if proc is None and re.search(r"предмет", said + title, re.I) and re.search(r"\d\s*класс", said):
+            log.error(f"работы «ВПР, {said}» нет в каталоге процедур — такой отчёт не загружается.",
+                      sheet=sheet.name, value=said)
+            continue
+        if proc is None:
+            log.error("не удалось определить работу: в заголовке отчёта нет строк вида «Всероссийские проверочные "
+                      "работы 2023 (5 класс)» и «Предмет: Математика»"
+                      + (f" (прочитано: «{said}»)" if said else "")
+                      + ". Укажите процедуру при загрузке.", sheet=sheet.name)
+            continue
+        if proc not in procedures.CATALOGUE:
+            log.error(f"процедуры «{proc}» нет в каталоге.", sheet=sheet.name, value=proc)
+            continue
+        year = _year_from_title(title)
+        if hints.year is not None:
+            if year is not None and year != hints.year:
+                log.warning(f"по заголовку отчёта это {year}/{year + 1} учебный год, но при загрузке выбран "
+                            f"{hints.year}/{hints.year + 1} — результаты записаны в выбранный год.", sheet=sheet.name)
+            year = hints.year
+        if year is None:
+            log.error("не удалось определить учебный год: в заголовке отчёта нет года работы (например, "
+                      "«Всероссийские проверочные работы 2023»). Укажите учебный год при загрузке.",
+                      sheet=sheet.name)
+            continue
+        if re.search(r"осен", title, re.I) and hints.year is None:
+            log.warning(f"работа проведена осенью: результаты отнесены к {year}/{year + 1} учебному году "
+                        "(году, программу которого проверяет работа). Если нужен другой год, укажите его при загрузке.",
+                        sheet=sheet.name)
+        out.procedure, out.year = proc, year
+
+        # --- header: two rows (the marks are sub-columns of «Распределение групп баллов в %») -----------
+        depth = 2 if "distribution" in cols else 1
+        paths = header_paths(sheet.rows, top, depth)
+        marks_at = _mark_columns(paths)
+        if 2 not in marks_at:
+            col = cols.get("distribution")
+            log.error("в заголовке нет столбца с процентом отметок «2» (подстолбцы «2 3 4 5» под «Распределение "
+                      "групп баллов в %»).", sheet=sheet.name, row=top, column=col.header if col else None)
+            continue
+        first_data = top + depth
+        g, p = cols["group"].index, cols["participants"].index
+        data = sheet.rows[first_data:]
+        scaled = {m: fraction_scaled(r[j] if j < len(r) else None for r in data) for m, j in marks_at.items()}
+        if any(scaled.values()):
+            log.warning("проценты отметок записаны долями (ячейки в формате «%»): 0,4 прочитано как 40 %.",
+                        sheet=sheet.name)
+
+        # --- rows nest by order: Вся выборка, region, municipalities, schools ------------------------
+        seen_all = False
+        region_taken = False
+        municipality: str | None = None
+        for i in range(first_data, len(sheet.rows)):
+            row = sheet.rows[i]
+            if row_is_empty(row) or is_numbering_row(row):
+                continue
+            label = cell_text(row[g]) if g < len(row) else ""
+            if not label:
+                continue
+            out.rows_read += 1
+            login, name = split_login(label)
+            if login is None:
+                n = norm(label)
+                if n == "вся выборка":
+                    seen_all = True
+                elif is_subtotal(label):
+                    pass
+                elif seen_all and not region_taken:
+                    region_taken = True
+                else:
+                    nxt = _next_label(sheet, i + 1, g)
+                    if not seen_all and not region_taken and nxt is not None and split_login(nxt)[0] is None \
+                            and municipality is None:
+                        region_taken = True   # first of two group rows before any school: the region
+                    else:
+                        municipality = label
+                continue
+            ref = SchoolRef(login=login, name=name or None, territory=municipality or hints.territory)
+            col, raw = cols["participants"].header, (row[p] if p < len(row) else None)
+            try:
+                participants = count_cell(raw)
+                if participants is None or participants == 0:
+                    continue            # the school did not write the work
+                counts: dict[int, int] = {}
+                for m, j in sorted(marks_at.items()):
+                    col, raw = " / ".join(paths[j]), (row[j] if j < len(row) else None)
+                    value = float(raw) * 100 if scaled[m] and isinstance(raw, (int, float)) else raw
+                    pct = percent_cell(value)
+                    if pct is None:
+                        if m == 2:
+                            raise CellError("нет процента отметок «2» при ненулевом числе участников.")
+                        continue
+                    counts[m] = count_from_percent(participants, pct)
+            except CellError as e:
+                log.error(str(e), sheet=sheet.name, row=i, column=col, value=raw)
+                continue
+            out.results.append(ResultRow(
+                school=ref, procedure=proc, year=year, participants=participants, low_count=counts[2],
+                marks=counts if len(counts) == 4 else None, source_sheet=sheet.name, source_row=i + 1))
+
+    check_duplicate_results(out.results, log, column=None)
+    if not out.results and not log.has_errors:
+        log.error("в файле нет строк школ: строки школ в отчёте «Статистика по отметкам» начинаются с логина "
+                  "в скобках, например «(sch223017) МБОУ \"Вавилонская СОШ\"». Выгрузите отчёт с детализацией "
+                  "до образовательных организаций.")
+    out.issues.extend(log.items)
+    return out
+
+
+def _next_label(sheet: Sheet, start: int, g: int) -> str | None:
+    for row in sheet.rows[start:]:
+        t = cell_text(row[g]) if g < len(row) else ""
+        if t:
+            return t
+    return None
+
+
+__all__ = ["LAYOUT", "LAYOUT_RU", "HEADER", "detect", "parse"]
