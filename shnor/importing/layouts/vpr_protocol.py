@@ -403,6 +403,9 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
     total_header = cols.headers[c_total]
 
     schools: dict[str, _School] = {}
+    c_key = c_school if c_school is not None else c_login
+    key_memo: dict[Any, str] = {}
+    digit_memo: dict[Any, str] = {}
     total_memo: dict[Any, Any] = {}      # raw cell -> int score | None (empty) | str (error kind)
     task_memo: dict[Any, float] = {}
     odd_tasks = 0
@@ -424,12 +427,11 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
             continue
         excel_row = ri + 1
         # school key
-        if c_school is not None:
-            school_text = cell_text(row[c_school])
-            key = school_text
-        else:
-            school_text = ""
-            key = cell_text(row[c_login])
+        raw_key = row[c_key]
+        key = key_memo.get(raw_key)
+        if key is None:
+            key = key_memo[raw_key] = cell_text(raw_key)
+        school_text = key if c_school is not None else ""
         if key[:5].lower() in ("всего", "итого"):
             continue        # a subtotal row
         if not key:
@@ -548,7 +550,9 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
         if c_code is not None:
             cv = row[c_code]
             if cv is not None:
-                d0 = cell_text(cv)[:1]
+                d0 = digit_memo.get(cv)
+                if d0 is None:
+                    d0 = digit_memo[cv] = cell_text(cv)[:1]
                 if d0.isdigit():
                     sch.digits[d0] = sch.digits.get(d0, 0) + 1
 
