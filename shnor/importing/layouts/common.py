@@ -26,7 +26,7 @@ from ...years import SchoolYearError, parse_school_year
 __all__ = [
     "norm", "Column", "match_columns", "find_header", "header_paths", "is_numbering_row", "row_is_empty",
     "is_subtotal", "split_code_name", "split_login", "is_login", "login_key", "clean_code", "CellError",
-    "count_cell", "percent_cell", "float_cell", "count_from_percent", "fraction_scaled", "school_year_cell",
+    "count_cell", "percent_cell", "float_cell", "count_from_percent", "fraction_scaled", "percent_from_fraction", "school_year_cell",
     "years_in_text", "school_year_from_title", "IssueLog", "school_key", "check_duplicate_results",
     "title_text", "SUBTOTAL_RE",
 ]
@@ -282,6 +282,14 @@ def fraction_scaled(values: Iterable[Any]) -> bool:
         if 0 < x < 1:
             seen_inner = True
     return seen_inner
+
+
+def percent_from_fraction(value: Any) -> Any:
+    """A numeric cell of a fraction-scaled column (see fraction_scaled) as a percentage, exactly in decimal:
+    0.35 -> 35.0 (not 35.00000000000001). Text and empty cells are returned unchanged."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(Decimal(str(value)) * 100)
+    return value
 
 
 def count_from_percent(participants: int, percent: float) -> int:

@@ -37,7 +37,7 @@ from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
 from .common import (CellError, Column, IssueLog, check_duplicate_results, clean_code, count_cell, count_from_percent,
                      find_header, float_cell, fraction_scaled, header_paths, is_login, is_numbering_row, is_subtotal,
-                     norm, percent_cell, row_is_empty, school_year_from_title, title_text)
+                     norm, percent_cell, percent_from_fraction, row_is_empty, school_year_from_title, title_text)
 
 LAYOUT = "3"
 LAYOUT_RU = "Таблица ОГЭ/ЕГЭ по школам (РЦОИ)"
@@ -328,10 +328,7 @@ def _read_block(b: _Block, row: list, scaled: dict[int, bool], log: IssueLog,
         return row[j] if j is not None and j < len(row) else None
 
     def pct(m):
-        v = raw(m)
-        if scaled.get(b.cols[m]) and isinstance(v, (int, float)):
-            v = float(v) * 100
-        return percent_cell(v)
+        return percent_cell(percent_from_fraction(raw(m)) if scaled.get(b.cols[m]) else raw(m))
 
     current = "participants"
     try:

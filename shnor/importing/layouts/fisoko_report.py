@@ -23,7 +23,7 @@ from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
 from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, find_header,
-                     fraction_scaled, header_paths, is_numbering_row, is_subtotal, norm, percent_cell,
+                     fraction_scaled, header_paths, percent_from_fraction, is_numbering_row, is_subtotal, norm, percent_cell,
                      row_is_empty, school_year_from_title, split_login, title_text)
 
 LAYOUT = "2"
@@ -182,8 +182,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
                 counts: dict[int, int] = {}
                 for m, j in sorted(marks_at.items()):
                     col, raw = " / ".join(paths[j]), (row[j] if j < len(row) else None)
-                    value = float(raw) * 100 if scaled[m] and isinstance(raw, (int, float)) else raw
-                    pct = percent_cell(value)
+                    pct = percent_cell(percent_from_fraction(raw) if scaled[m] else raw)
                     if pct is None:
                         if m == 2:
                             raise CellError("нет процента отметок «2» при ненулевом числе участников.")

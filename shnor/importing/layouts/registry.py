@@ -60,7 +60,7 @@ SPEC = {
 NAME_KEYS = {"short_name", "full_name", "fisoko_name", "school"}
 CODE_KEYS = {"login", "inn", "ogrn", "code_oge", "code_ege", "code", "user"}
 # headers of result files and pupil protocols: a sheet with any of them is not a registry
-_EXCLUDE = re.compile(r"участ|балл|вариант|^процедура$|учебный год|отметк|обучающ|^(sum|user|groups|var \d)$")
+_EXCLUDE = re.compile(r"участ|балл|вариант|^процедура$|учебный год|отметк|обучающ|учебник|^(sum|user|groups|var \d)$")
 
 
 def _find(sheet: Sheet):
@@ -70,8 +70,11 @@ def _find(sheet: Sheet):
     top, cols = found
     if any(_EXCLUDE.search(norm(c)) for c in sheet.rows[top]):
         return None
-    if "school" in cols and "user" not in cols and not (cols.keys() & {"login", "inn", "code_oge", "code_ege"}):
-        return None
+    if "school" in cols and not (cols.keys() & {"inn", "ogrn", "code_oge", "code_ege", "full_name", "short_name"}):
+        # `Школа` (+ `Пользователь`) alone is the head of every ФИС ОКО sheet (the ВПР «Классы» and «Протокол»
+        # sheets too): a registry also names the school fully or gives its codes
+        if "login" not in cols or "user" in cols:
+            return None
     return top, cols
 
 

@@ -166,8 +166,8 @@ def template_workbook() -> bytes:
         ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = w
     ws.freeze_panes = "A2"
     for letter in ("A", "B", "C"):
-        for r in range(2, 2001):
-            ws[f"{letter}{r}"].number_format = "@"   # keep codes with leading zeros and 2021/22 as text
+        # whole-column text format: codes keep their leading zeros and 2021/22 stays text in Excel
+        ws.column_dimensions[letter].number_format = "@"
 
     ex = wb.create_sheet("Пояснения")
     lines = [
@@ -219,7 +219,7 @@ def template_workbook() -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     dv = DataValidation(type="list", formula1=f"='Пояснения'!$B${first_proc_row}:$B${last_proc_row}",
-                        allow_blank=True, showErrorMessage=False)
+                        allow_blank=True, showErrorMessage=False, showInputMessage=True)
     dv.promptTitle = "Процедура"
     dv.prompt = "Выберите процедуру из списка или впишите её код."
     ws.add_data_validation(dv)
