@@ -1,0 +1,223 @@
+"""«Настройки»: the rule, the procedure set, ВПР scales and exam thresholds by year, targets, territories.
+
+Methodists and heads see; only an administrator changes (and nobody in meeting mode). Every write is
+audited by the store and clears the dashboard's caches.
+"""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from shnor.ui.guard import can, page_guard, visible_territory_ids
+
+user = page_guard("settings")
+
+from shnor import procedures, reference  # noqa: E402  (after the guard: nothing runs for strangers)
+from shnor.analysis import load_rule_settings, save_rule_settings  # noqa: E402
+from shnor.rule import RuleSettings  # noqa: E402
+from shnor.ui.db import data_changed, get_store  # noqa: E402
+from shnor.years import format_school_year, school_year_of_date  # noqa: E402
+
+store = get_store()
+is_admin_rule = can(user, "save_rule_defaults")
+is_admin_ref = can(user, "edit_reference")
+is_admin_targets = can(user, "edit_targets")
+
+st.title("Настройки")
+_flash = st.session_state.pop("_settings_flash", None)
+if _flash:
+    st.success(_flash)
+if not (is_admin_rule or is_admin_ref or is_admin_targets):
+    st.caption("Настройки показаны для просмотра: менять их может администратор. Попробовать другие параметры "
+               "правила без сохранения можно на странице «Выявление ШНОР».")
+
+tab_rule, tab_scales, tab_targets, tab_terr = st.tabs(
+    ["Правило выявления", "Шкалы ВПР и пороги экзаменов", "Целевые показатели", "Территории"])
+
+# ---------------------------------------------------------------------------------------------
+with tab_rule:
+    current = load_rule_settings(store)
+    st.markdown(
+        f"Школа попадает в список ШНОР на учебный год Y, если **не меньше {current.threshold_pct} %** участников "
+        "получили «2» (ВПР) или не преодолели минимальный порог (ОГЭ, ЕГЭ) — это «низкий результат» процедуры — и "
+        "выполнен хотя бы один критерий: **1)** низкие результаты по двум и более процедурам в предыдущем году "
+        "(Y−1); **2)** низкий результат хотя бы по одной процедуре и в Y−1, и в Y−2.")
+    disabled = not is_admin_rule
+    with st.form("rule_settings", border=True):
+        c1, c2, c3 = st.columns(3)
+        threshold = c1.number_input("Порог низкого результата, %", 1, 100, current.threshold_pct, step=1,
+                                    disabled=disabled,
+                                    help="Доля «2» или не преодолевших минимум, начиная с которой результат низкий. "
+                                         "Ровно порог — тоже низкий (30 % из 30 % — низкий).")
+        margin = c2.number_input("Запас для группы риска, п. п.", 0, 99, current.margin_pct, step=1, disabled=disabled,
+                                 help="Школа в группе риска, если доля «2» в пределах этого запаса ниже порога "
+                                      "(по умолчанию 25 % ≤ доля < 30 %).")
+        variant = c3.radio("Критерий 2", ["any", "same"], index=0 if current.variant == "any" else 1,
+                           disabled=disabled,
+                           format_func=lambda v: {"any": "любая процедура в каждом году (как в дорожной карте)",
+                                                  "same": "та же процедура в обоих годах (строже)"}[v])
+        c4, c5, c6, c7 = st.columns(4)
+        min_part = c4.number_input("Минимум участников", 0, 1000, current.min_participants, step=1, disabled=disabled,
+                                   help="Результаты с меньшим числом участников не учитываются. 0 — учитываются все.")
+        small = c5.number_input("Малая группа: меньше участников", 0, 1000, current.small_group, step=1,
+                                disabled=disabled,
+                                help="Такие результаты учитываются, но помечаются как «малая группа».")
+        high_low = c6.number_input("Стабильно высокие: «2» не больше, %", 0, 100, current.high_max_low_pct, step=1,
+                                   disabled=disabled)
+        high_q = c7.number_input("Стабильно высокие: «4»+«5» не меньше, %", 0, 100, current.high_min_quality_pct,
+                                 step=1, disabled=disabled)
+        vpr_like = sorted(procedures.CATALOGUE, key=lambda c: (c not in procedures.DEFAULT_SET,
+                                                               procedures.DEFAULT_SET.index(c)
+                                                               if c in procedures.DEFAULT_SET else 0, c))
+        chosen = st.multiselect("Процедуры правила", vpr_like, default=list(current.procedures),
+                                format_func=procedures.name_ru, disabled=disabled,
+                                help="По умолчанию — девять процедур дорожной карты: ВПР по математике и русскому "
+                                     "языку в 5 и 6 классах, ОГЭ и ЕГЭ по математике и русскому языку.")
+        saved = st.form_submit_button("Сохранить как настройки по умолчанию", type="primary", disabled=disabled)
+    if saved and is_admin_rule:
+        new = RuleSettings(threshold_pct=int(threshold), variant=variant, margin_pct=int(margin),
+                           min_participants=int(min_part), small_group=int(small), procedures=tuple(chosen),
+                           high_max_low_pct=int(high_low), high_min_quality_pct=int(high_q))
+        errs = new.validate()
+        if errs:
+            for e in errs:
+                st.error(e)
+        elif new == current:
+            st.info("Настройки не изменились.")
+        else:
+            save_rule_settings(store, new, actor=user.name)
+            data_changed()
+            st.success("Настройки правила сохранены. Новые списки считаются по ним; утверждённые списки не меняются.")
+    if is_admin_rule and current != RuleSettings():
+        if st.button("Вернуть настройки по умолчанию из дорожной карты", key="rule_reset"):
+            save_rule_settings(store, RuleSettings(), actor=user.name)
+            data_changed()
+            st.session_state["_settings_flash"] = "Восстановлены настройки правила по умолчанию."
+            st.rerun()
+
+# ---------------------------------------------------------------------------------------------
+with tab_scales:
+    st.subheader("Шкалы перевода баллов ВПР в отметки")
+    scales = store.mark_scales()
+    st.dataframe(reference.scale_rows(scales, procedures.name_ru), hide_index=True, width="stretch")
+    st.caption("Диапазоны первичных баллов включительно. По шкале года отметки пересчитываются из сохранённого "
+               "распределения баллов, без исходного файла.")
+    if is_admin_ref:
+        with st.expander("Добавить или исправить шкалу года", icon=":material/edit:"):
+            vpr_codes = [c for c, p in procedures.CATALOGUE.items() if p.kind == "VPR"]
+            proc = st.selectbox("Процедура", vpr_codes, format_func=procedures.name_ru, key="scale_proc",
+                                index=vpr_codes.index("VPR-MATH-5") if "VPR-MATH-5" in vpr_codes else 0)
+            this_year = school_year_of_date(dt.date.today())
+            years = list(range(2015, this_year + 2))
+            year = st.selectbox("Учебный год", years, index=years.index(this_year) if this_year in years else 0,
+                                format_func=format_school_year, key="scale_year")
+            known = [y for (p, y) in scales if p == proc]
+            base = scales.get((proc, year)) or (scales.get((proc, max(known))) if known else None)
+            b = base.bounds if base else {2: (0, 6), 3: (7, 10), 4: (11, 14), 5: (15, 20)}
+            with st.form("scale_form"):
+                st.caption("«2» — от 0 баллов до порога «3». Введите наименьший балл каждой отметки и максимум.")
+                c = st.columns(4)
+                min3 = c[0].number_input("«3» от, баллов", 1, 500, int(b[3][0]), step=1)
+                min4 = c[1].number_input("«4» от, баллов", 1, 500, int(b[4][0]), step=1)
+                min5 = c[2].number_input("«5» от, баллов", 1, 500, int(b[5][0]), step=1)
+                mx = c[3].number_input("Максимум баллов", 1, 500, int(b[5][1]), step=1)
+                if st.form_submit_button("Сохранить шкалу", type="primary"):
+                    scale = reference.scale_from_minimums(proc, int(year), int(min3), int(min4), int(min5), int(mx))
+                    errs = reference.validate_mark_scale(scale.bounds)
+                    if errs:
+                        for e in errs:
+                            st.error(e)
+                    else:
+                        store.set_mark_scale(scale, actor=user.name)
+                        data_changed()
+                        st.success(f"Шкала {procedures.name_ru(proc)}, {format_school_year(int(year))} сохранена: "
+                                   + "; ".join(f"«{m}» {lo}–{hi}" for m, (lo, hi) in sorted(scale.bounds.items())))
+
+    st.subheader("Минимальные пороги ОГЭ и ЕГЭ")
+    th = store.exam_thresholds()
+    if th.empty:
+        st.info("Пороги не заданы.")
+    else:
+        th_years = sorted(int(y) for y in th["year"].unique())
+        ty = st.selectbox("Учебный год", th_years, index=len(th_years) - 1, format_func=format_school_year,
+                          key="thr_year")
+        kind_ru = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
+                   "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
+        view = th[th["year"] == ty]
+        st.dataframe(pd.DataFrame({
+            "Процедура": view["procedure"].map(procedures.name_ru),
+            "Порог": view["kind"].map(lambda k: kind_ru.get(k, k)),
+            "Значение": view["value"], "Из": view["max_value"], "Пояснение": view["note"]}),
+            hide_index=True, width="stretch")
+        st.caption("Ниже порога — «не преодолел минимум»: такие участники считаются так же, как «2» на ВПР.")
+
+# ---------------------------------------------------------------------------------------------
+with tab_targets:
+    st.subheader("Цель: доля ШНОР от всех школ территории")
+    st.caption("Значение для учебного года Y — доля школ, которые правило находит по результатам года Y (список на "
+               "Y+1). Если у территории нет своей цели, действует цель региона. Вводите проценты: 10 или 12,5.")
+    terr = store.territories()
+    allowed = visible_territory_ids(user)
+    if allowed is not None:
+        terr = terr[terr["id"].isin(allowed)]
+    targets = store.targets()
+    years = reference.target_years(store.result_years(), [int(y) for y in targets["year"]],
+                                   school_year_of_date(dt.date.today()))
+    grid = reference.targets_grid(targets, terr, years)
+    if is_admin_targets:
+        edited = st.data_editor(
+            grid, key="targets_editor", hide_index=True, width="stretch", num_rows="fixed",
+            disabled=["Территория"],
+            column_config={c: st.column_config.TextColumn(c, help="Цель в процентах, например 10 или 12,5")
+                           for c in grid.columns if c != "Территория"})
+        if st.button("Сохранить цели", type="primary", key="targets_save"):
+            changes, errors = reference.target_changes(grid, edited)
+            for e in errors:
+                st.error(e)
+            if not errors:
+                if not changes:
+                    st.info("Цели не изменились.")
+                else:
+                    with store.transaction() as cur:
+                        for tid, year, share in changes:
+                            store.set_target(tid, year, share, actor=user.name, cur=cur)
+                    data_changed()
+                    st.session_state["_settings_flash"] = f"Сохранено целей: {len(changes)}."
+                    st.session_state.pop("targets_editor", None)
+                    st.rerun()
+    else:
+        st.dataframe(grid, hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------------------------------------
+with tab_terr:
+    st.subheader("Территории")
+    terr_all = store.territories()
+    kind_ru = {"region": "регион", "municipality": "муниципалитет", "district": "район города",
+               "pseudo": "прочее"}
+    st.dataframe(pd.DataFrame({
+        "Название": terr_all["name"], "Тип": terr_all["kind"].map(lambda k: kind_ru.get(k, k)),
+        "Входит в": terr_all["parent_name"].fillna(""), "Код": terr_all["code"].fillna("")}),
+        hide_index=True, width="stretch")
+    if is_admin_ref:
+        with st.form("territory_add", clear_on_submit=True):
+            st.markdown("**Добавить территорию**")
+            c1, c2, c3 = st.columns([3, 2, 3])
+            name = c1.text_input("Название", placeholder="Таштагольский муниципальный район")
+            kind = c2.selectbox("Тип", ["municipality", "district"], format_func=kind_ru.get)
+            parents = terr_all[terr_all["kind"].isin(["region", "municipality"])]
+            parent = c3.selectbox("Входит в", [None] + [int(x) for x in parents["id"]],
+                                  format_func=lambda i: "регион" if i is None else
+                                  parents.loc[parents["id"] == i, "name"].iloc[0])
+            if st.form_submit_button("Добавить"):
+                if not name.strip():
+                    st.error("Введите название территории.")
+                elif store.territory_id(name.strip()) is not None:
+                    st.error(f"Территория «{name.strip()}» уже есть.")
+                else:
+                    with store.transaction() as cur:
+                        tid = store.ensure_territory(cur, name.strip(), kind=kind, parent_id=parent)
+                        store.audit(cur, user.name, "territory_add", {"id": tid, "name": name.strip(), "kind": kind,
+                                                                      "parent_id": parent})
+                    data_changed()
+                    st.session_state["_settings_flash"] = f"Территория «{name.strip()}» добавлена."
+                    st.rerun()

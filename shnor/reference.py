@@ -1,0 +1,163 @@
+"""Reference data as users edit it: ВПР mark scales, targets for the share of ШНОР (no Streamlit here).
+
+- `validate_mark_scale` — a ВПР scale must give marks 2–5 over contiguous score ranges starting at 0.
+- `scale_from_minimums` — the form's way to enter a scale: the lowest score of «3», «4», «5» and the maximum.
+- `parse_percent` / `format_percent` — shares as people type and read them: «10», «10,5», «10,5 %» <-> 0.105.
+- `targets_grid` / `target_changes` — the editable table of targets (territory × school year).
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import pandas as pd
+
+from .fmt import fmt_pct
+from .importing.model import MarkScale
+from .years import format_school_year
+
+MARKS = (2, 3, 4, 5)
+REGION_LABEL = "Регион (все территории)"
+
+
+# ---------------------------------------------------------------------------------------------
+# ВПР mark scales
+# ---------------------------------------------------------------------------------------------
+def validate_mark_scale(bounds: dict[int, tuple[int, int]]) -> list[str]:
+    """Russian messages for a scale that is not marks 2–5 over contiguous ranges from 0; [] when valid."""
+    errs: list[str] = []
+    if sorted(bounds) != list(MARKS):
+        errs.append("Шкала должна задавать ровно отметки «2», «3», «4» и «5».")
+        return errs
+    expected_lo = 0
+    for mark in MARKS:
+        lo, hi = bounds[mark]
+        if lo != expected_lo:
+            if mark == 2:
+                errs.append(f"Отметка «2» должна начинаться с 0 баллов, а начинается с {lo}.")
+            else:
+                errs.append(f"Отметка «{mark}» должна начинаться с {expected_lo} баллов (сразу после «{mark - 1}»), "
+                            f"а начинается с {lo}: диапазоны должны идти подряд без пропусков и наложений.")
+        if hi < lo:
+            errs.append(f"У отметки «{mark}» верхняя граница {hi} меньше нижней {lo}.")
+        expected_lo = hi + 1
+    return errs
+
+
+def scale_from_minimums(procedure: str, year: int, min3: int, min4: int, min5: int, max_score: int) -> MarkScale:
+    """«3» from min3, «4» from min4, «5» from min5 up to max_score; «2» is everything below min3."""
+    bounds = {2: (0, min3 - 1), 3: (min3, min4 - 1), 4: (min4, min5 - 1), 5: (min5, max_score)}
+    return MarkScale(procedure, year, bounds)
+
+
+def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru) -> pd.DataFrame:
+    """One row per (procedure, year) with the ranges as «0–6» for display."""
+    rows = []
+    for (proc, year), sc in sorted(scales.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        row = {"Учебный год": format_school_year(year), "Процедура": name_ru(proc)}
+        for m in MARKS:
+            lo, hi = sc.bounds.get(m, (None, None))
+            row[f"«{m}»"] = f"{lo}–{hi}" if lo is not None else "—"
+        row["Максимум"] = sc.max_score
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Учебный год", "Процедура", "«2»", "«3»", "«4»", "«5»", "Максимум"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Percentages as typed and read
+# ---------------------------------------------------------------------------------------------
+_PCT_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%?\s*$")
+
+
+class PercentError(ValueError):
+    """The text is not a percentage; the message is Russian."""
+
+
+def parse_percent(text) -> float | None:
+    """«10» / «10,5» / «10.5 %» -> 0.105; empty -> None. Must be within 0–100 %."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    t = str(text).replace("\u00a0", " ").strip()
+    if not t:
+        return None
+    m = _PCT_RE.match(t)
+    if not m:
+        raise PercentError(f"«{text}» — не процент. Введите число от 0 до 100, например 10 или 12,5.")
+    try:
+        v = Decimal(m.group(1).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise PercentError(f"«{text}» — не процент.")
+    if v > 100:
+        raise PercentError(f"«{text}» — больше 100 %.")
+    return float(v / 100)
+
+
+def format_percent(fraction: float | None) -> str:
+    """0.105 -> «10,5 %»; None -> «» (an empty cell for editing)."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return ""
+    return fmt_pct(fraction, 1)
+
+
+def _same_share(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    q = Decimal("0.0001")
+    return Decimal(str(a)).quantize(q, ROUND_HALF_UP) == Decimal(str(b)).quantize(q, ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets: territory × school year grid
+# ---------------------------------------------------------------------------------------------
+def target_years(result_years: list[int], target_years_: list[int], current_year: int) -> list[int]:
+    """Columns of the grid: every year with results or targets, and up to two years ahead."""
+    known = set(result_years) | set(target_years_)
+    lo = min(known) if known else current_year
+    hi = max(max(known) if known else current_year, current_year) + 2
+    return list(range(lo, hi + 1))
+
+
+def targets_grid(targets: pd.DataFrame, territories: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Rows: the region, then territories (index: territory id, -1 for the region); columns: school years
+    «2021/2022»; cells: «10,0 %» or empty. `targets` has territory_id, year, target_share."""
+    region_row = [(-1, REGION_LABEL)]
+    terr_rows = [(int(r.id), str(r.name)) for r in territories.itertuples(index=False) if r.kind != "region"]
+    index = [tid for tid, _ in region_row + terr_rows]
+    grid = pd.DataFrame({"Территория": [name for _, name in region_row + terr_rows]}, index=pd.Index(index, name="tid"))
+    lookup = {}
+    for r in targets.itertuples(index=False):
+        tid = -1 if r.territory_id is None or pd.isna(r.territory_id) else int(r.territory_id)
+        lookup[(tid, int(r.year))] = float(r.target_share)
+    for y in years:
+        grid[format_school_year(y)] = [format_percent(lookup.get((tid, y))) for tid in index]
+    return grid
+
+
+def target_changes(original: pd.DataFrame, edited: pd.DataFrame) -> tuple[list[tuple[int | None, int, float]], list[str]]:
+    """Compare the grid before and after editing: (territory_id or None, year, share) to store, and Russian
+    errors naming the territory and year of each bad cell. A cleared cell is an error (targets are not
+    deleted here)."""
+    changes: list[tuple[int | None, int, float]] = []
+    errors: list[str] = []
+    for col in [c for c in original.columns if c != "Территория"]:
+        year = int(col.split("/")[0])
+        for tid in original.index:
+            name = original.at[tid, "Территория"]
+            before_text, after_text = original.at[tid, col], edited.at[tid, col] if tid in edited.index else None
+            try:
+                before = parse_percent(before_text)
+            except PercentError:
+                before = None
+            try:
+                after = parse_percent(after_text)
+            except PercentError as exc:
+                errors.append(f"{name}, {col}: {exc}")
+                continue
+            if after is None:
+                if before is not None:
+                    errors.append(f"{name}, {col}: цель нельзя стереть — введите новое значение.")
+                continue
+            if not _same_share(before, after):
+                changes.append((None if tid == -1 else int(tid), year, after))
+    return changes, errors
