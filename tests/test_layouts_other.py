@@ -634,6 +634,23 @@ def test_each_detect_claims_only_its_own_samples(samples, tmp_path):
     assert {k for k, m in ALL.items() if m.detect(read_sheets(tpl))} == {"4"}
 
 
+def test_exam_table_with_registry_like_identity_columns_is_not_a_registry(tmp_path):
+    # «Код ОО» + «Наименование ОО» look like a registry; the second header row («приняли участие») says otherwise
+    rows = [list(r) for r in EGE_ROWS]
+    rows[2][2] = "Наименование ОО"
+    sheets = read_sheets(write_xlsx(tmp_path / "x.xlsx", {"ЕГЭ": rows}, {"ЕГЭ": EGE_MERGES}))
+    assert {k for k, m in ALL.items() if m.detect(sheets)} == {"3"}
+
+
+def test_dispatcher_routes_each_sample(samples):
+    from shnor.importing.parse import parse_file
+    expected = {"2": "2", "3": "3", "3oge": "3", "4": "4", "5A": "5A", "5B": "5B"}
+    for sample, path in samples.items():
+        pf = parse_file(path, None, Hints(), {})
+        assert pf.layout == expected[sample] and not pf.refused, (sample, [i.text() for i in pf.issues])
+        assert pf.results or pf.registry
+
+
 def test_no_detect_claims_real_vpr_protocols_or_other_real_files():
     files = [realdata("fisoko_vpr_protocols_altai", "vpr2021spring_ma5.xlsx"),
              realdata("fisoko_vpr_protocols_altai", "vpr2022spring_ma6_partial.xlsx"),

@@ -24,11 +24,11 @@ from ..reading import NotANumber, Sheet, cell_number, cell_text, column_letter, 
 from ...years import SchoolYearError, parse_school_year
 
 __all__ = [
-    "norm", "Column", "match_columns", "find_header", "header_paths", "is_numbering_row", "row_is_empty",
-    "is_subtotal", "split_code_name", "split_login", "is_login", "login_key", "clean_code", "CellError",
-    "count_cell", "percent_cell", "float_cell", "count_from_percent", "fraction_scaled", "percent_from_fraction", "school_year_cell",
-    "years_in_text", "school_year_from_title", "IssueLog", "school_key", "check_duplicate_results",
-    "title_text", "SUBTOTAL_RE",
+    "norm", "Column", "match_columns", "find_header", "header_paths", "header_depth", "is_numbering_row",
+    "row_is_empty", "is_subtotal", "split_code_name", "split_login", "is_login", "login_key", "clean_code",
+    "CellError", "count_cell", "percent_cell", "float_cell", "count_from_percent", "fraction_scaled",
+    "percent_from_fraction", "school_year_cell", "years_in_text", "school_year_from_title", "IssueLog",
+    "school_key", "check_duplicate_results", "title_text", "SUBTOTAL_RE", "PLACEHOLDERS",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -123,6 +123,23 @@ def header_paths(rows: Sequence[Sequence[Any]], top: int, depth: int) -> list[tu
                 path.append(text)
         paths.append(tuple(path))
     return paths
+
+
+def header_depth(sheet: Sheet, top: int, id_columns: Iterable[int], max_depth: int = 3) -> int:
+    """How many rows the header starting at `top` spans (1…max_depth): a following row continues the header
+    when it is not empty and its identity cells (the columns that every data row fills: name, code,
+    territory — vertically merged in the header) are empty."""
+    ids = list(id_columns)
+    depth = 1
+    for k in range(1, max_depth):
+        i = top + k
+        if i >= len(sheet.rows):
+            break
+        row = sheet.rows[i]
+        if row_is_empty(row) or any(j < len(row) and cell_text(row[j]) for j in ids):
+            break
+        depth += 1
+    return depth
 
 
 def row_is_empty(row: Sequence[Any]) -> bool:

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, Column, IssueLog, check_duplicate_results, clean_code, count_cell, count_from_percent,
-                     find_header, float_cell, fraction_scaled, header_paths, is_login, is_numbering_row, is_subtotal,
-                     norm, percent_cell, percent_from_fraction, row_is_empty, school_year_from_title, title_text)
+from .common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, count_from_percent,
+                     find_header, float_cell, fraction_scaled, header_depth, header_paths, is_login, is_numbering_row,
+                     is_subtotal, norm, percent_cell, percent_from_fraction, row_is_empty, school_year_from_title,
+                     title_text)
 
 LAYOUT = "3"
 LAYOUT_RU = "Таблица ОГЭ/ЕГЭ по школам (РЦОИ)"
@@ -78,27 +79,12 @@ def _id_columns(sheet: Sheet):
     return top, cols
 
 
-def _header_depth(sheet: Sheet, top: int, cols: dict[str, Column]) -> int:
-    """1 + the rows under the top header row that continue it (identity cells empty, some text): at most 3."""
-    ids = [c.index for c in cols.values()]
-    depth = 1
-    for k in (1, 2):
-        i = top + k
-        if i >= len(sheet.rows):
-            break
-        row = sheet.rows[i]
-        if row_is_empty(row) or any(j < len(row) and cell_text(row[j]) for j in ids):
-            break
-        depth += 1
-    return depth
-
-
 def _find(sheet: Sheet):
     found = _id_columns(sheet)
     if found is None:
         return None
     top, cols = found
-    depth = _header_depth(sheet, top, cols)
+    depth = header_depth(sheet, top, (c.index for c in cols.values()))
     ids = {c.index for c in cols.values()}
     for k in range(depth):
         for j, c in enumerate(sheet.rows[top + k]):

@@ -23,8 +23,8 @@ from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
 from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, find_header,
-                     fraction_scaled, header_paths, percent_from_fraction, is_numbering_row, is_subtotal, norm, percent_cell,
-                     row_is_empty, school_year_from_title, split_login, title_text)
+                     fraction_scaled, header_paths, is_numbering_row, is_subtotal, norm, percent_cell,
+                     percent_from_fraction, row_is_empty, school_year_from_title, split_login, title_text)
 
 LAYOUT = "2"
 LAYOUT_RU = "Отчёт ФИС ОКО «Статистика по отметкам»"

@@ -25,8 +25,8 @@ import re
 
 from ..model import Hints, MarkScale, ParsedFile, RegistryRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, clean_code, find_header, is_login, is_subtotal, login_key, norm,
-                     row_is_empty, school_year_cell, split_code_name, split_login)
+from .common import (CellError, IssueLog, clean_code, find_header, header_depth, is_login, is_subtotal, login_key,
+                     norm, row_is_empty, school_year_cell, split_code_name, split_login)
 
 LAYOUTS = ("5A", "5B")
 LAYOUT_RU = {"5A": "Реестр школ (список)", "5B": "Реестр школ: форма ФИС ОКО «Сбор контекстных данных об ОО»"}
@@ -68,8 +68,9 @@ def _find(sheet: Sheet):
     if found is None:
         return None
     top, cols = found
-    if any(_EXCLUDE.search(norm(c)) for c in sheet.rows[top]):
-        return None
+    depth = header_depth(sheet, top, (c.index for c in cols.values()))
+    if any(_EXCLUDE.search(norm(c)) for row in sheet.rows[top:top + depth] for c in row):
+        return None       # e.g. an exam table whose second header row says «приняли участие»
     if "school" in cols and not (cols.keys() & {"inn", "ogrn", "code_oge", "code_ege", "full_name", "short_name"}):
         # `Школа` (+ `Пользователь`) alone is the head of every ФИС ОКО sheet (the ВПР «Классы» and «Протокол»
         # sheets too): a registry also names the school fully or gives its codes
@@ -237,8 +238,9 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
                 where = (sheet.name, i + 1, login)
                 if login in seen_login:
                     s, r, _ = seen_login[login]
-                    log.error(f"логин {login} уже встречался в строке {r}" + (f" листа «{s}»" if s != sheet.name else "")
-                              + ". Оставьте одну строку на школу.", sheet=sheet.name, row=i,
+                    other_sheet = f" листа «{s}»" if s != sheet.name else ""
+                    log.error(f"логин {login} уже встречался в строке {r}{other_sheet}. Оставьте одну строку на школу.",
+                              sheet=sheet.name, row=i,
                               column=header.get("login") or header.get("school") or header.get("user"), value=login)
                     continue
                 k = login_key(login)
