@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from . import procedures
-from .analysis import ListResult, compute_list
+from .analysis import ListResult, compute_list, share_by_year
 from .fmt import fmt_int, fmt_pct, fmt_share, plural
 from .rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
 from .store import Store, login_key
@@ -431,3 +431,68 @@ def years_span(list_year: int) -> str:
     """«по результатам 2022/2023 и 2023/2024»"""
     return f"по результатам {format_school_year(list_year - 2)} и {format_school_year(list_year - 1)}"
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything a page shows, in one call (the pages cache these)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class OverviewData:
+    """All figures of the Overview page for a list year and territory (None: the whole region)."""
+    list_year: int
+    territory_id: int | None
+    figures: TargetFigures
+    statuses: dict[str, int]
+    trend: pd.DataFrame            # trend_frame(): year, schools, shnor, share, target, labels, gap
+    trend_message: str
+    changes: ListChanges
+    procedures: pd.DataFrame       # low_results_by_procedure()
+    territories: pd.DataFrame      # territory_comparison()
+    risk: pd.DataFrame             # risk_group()
+    no_data: pd.DataFrame          # schools with «нет данных»: id, short_name, territory
+
+
+def build_overview(store: Store, list_year: int, territory_id: int | None,
+                   settings: RuleSettings) -> OverviewData:
+    lst = compute_list(store, list_year, territory_id, settings)
+    years = [y for y in store.result_years() if y <= list_year - 1]
+    trend = share_by_year(store, territory_id, settings, years=years) if years else pd.DataFrame(
+        columns=["year", "schools", "shnor", "share", "target"])
+    t = lst.table
+    return OverviewData(
+        list_year=list_year, territory_id=territory_id,
+        figures=target_figures(lst, list_target(store, territory_id, list_year)),
+        statuses=status_counts(lst), trend=trend_frame(trend), trend_message=trend_message(trend),
+        changes=list_changes(store, list_year, territory_id, settings, current=lst),
+        procedures=low_results_by_procedure(lst), territories=territory_comparison(store, lst),
+        risk=risk_group(lst),
+        no_data=t.loc[t["status"] == NO_DATA, ["id", "short_name", "territory"]].reset_index(drop=True))
+
+
+@dataclass
+class SchoolPageData:
+    """Everything the School page shows for one school."""
+    school: pd.Series              # the registry row (Store.schools() columns)
+    card: list[tuple[str, str]]
+    history: pd.DataFrame          # school_history()
+    trends: pd.DataFrame           # procedure_trends() for the school and its territory
+    table: pd.DataFrame            # procedure_table()
+    marks: pd.DataFrame            # mark_distribution()
+    threshold_pct: int
+
+
+def build_school_page(store: Store, school_id: int, settings: RuleSettings) -> SchoolPageData | None:
+    schools = store.schools()
+    rows = schools[schools["id"] == school_id]
+    if rows.empty:
+        return None
+    school = rows.iloc[0]
+    results = store.results(procedures_=list(settings.procedures), territory_id=int(school["territory_id"]))
+    result_years = store.result_years()
+    trends = procedure_trends(school_id, results, settings, years=result_years)
+    return SchoolPageData(
+        school=school, card=school_card(school),
+        history=school_history(school, results, list_years(store), settings),
+        trends=trends, table=procedure_table(trends),
+        marks=mark_distribution(school_id, results, settings), threshold_pct=settings.threshold_pct)

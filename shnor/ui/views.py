@@ -1,0 +1,307 @@
+"""Display helpers shared by the Overview and School pages: cached loaders (keyed on the filter values and
+the data version, never on the connection) and the Altair charts (a title that states the message,
+Russian formats through charts.finish, Okabe–Ito colours with shapes, dashes or labels carrying the same
+meaning). The figures themselves come from shnor.overview.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ..analysis import load_rule_settings
+from ..fmt import fmt_int, fmt_pct, plural
+from ..overview import (OverviewData, SchoolPageData, build_overview, build_school_page, default_list_year,
+                        fmt_target, list_years)
+from ..years import format_school_year
+from . import meeting
+from .charts import BLUE, GREY, ORANGE, SKY, VERMILION, finish
+from .db import data_version, get_store
+
+TTL = 900          # seconds; the data version invalidates earlier
+REGION_LABEL = "Весь регион"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached loaders
+# ---------------------------------------------------------------------------------------------
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _years(version: tuple) -> list[int]:
+    return list_years(get_store())
+
+
+def year_options() -> list[int]:
+    """List years newest first (results year + 1)."""
+    return _years(data_version())
+
+
+def default_year() -> int | None:
+    years = year_options()
+    return years[0] if years else default_list_year(get_store())
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _territories(version: tuple) -> pd.DataFrame:
+    return get_store().territories()
+
+
+REGION = 0   # the territory filter's value for the whole region (selectbox values must not be None)
+
+
+def territory_options(visible: list[int] | None) -> dict[int, str]:
+    """Territory filter choices: the whole region (REGION) and every territory, districts under their
+    city; only `visible` ids for a user bound to a territory."""
+    t = _territories(data_version())
+    region_ids = set(t.loc[t["kind"] == "region", "id"].astype(int))
+    out: dict[int, str] = {} if visible is not None else {REGION: REGION_LABEL}
+    names = t.set_index("id")["name"].to_dict()
+    rows = []
+    for r in t.itertuples(index=False):
+        tid = int(r.id)
+        if tid in region_ids or (visible is not None and tid not in visible):
+            continue
+        parent = None if pd.isna(r.parent_id) or int(r.parent_id) in region_ids else int(r.parent_id)
+        label = f"{names.get(parent, '')} › {r.name}" if parent else str(r.name)
+        rows.append((names.get(parent, r.name) if parent else r.name, parent is not None, label, tid))
+    for _, _, label, tid in sorted(rows):
+        out[tid] = label
+    return out
+
+
+def territory_name(territory_id: int | None) -> str:
+    if not territory_id:
+        return REGION_LABEL
+    t = _territories(data_version()).set_index("id")
+    return str(t.at[territory_id, "name"]) if territory_id in t.index else REGION_LABEL
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _overview(list_year: int, territory_id: int | None, version: tuple) -> OverviewData:
+    store = get_store()
+    return build_overview(store, list_year, territory_id, load_rule_settings(store))
+
+
+def overview_data(list_year: int, territory_id: int | None) -> OverviewData:
+    return _overview(list_year, territory_id, data_version())
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _school_choices(territory_id: int | None, version: tuple) -> pd.DataFrame:
+    s = get_store().schools(territory_id=territory_id)
+    return s[["id", "short_name", "fisoko_login", "login_key", "exam_code_oge", "exam_code_ege", "registry_code",
+              "inn", "territory", "district"]].reset_index(drop=True)
+
+
+def school_choices(territory_id: int | None) -> pd.DataFrame:
+    """Schools the user may open (of their territory, or all): id, names, codes, territory."""
+    return _school_choices(territory_id, data_version())
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _school_page(school_id: int, version: tuple) -> SchoolPageData | None:
+    store = get_store()
+    return build_school_page(store, school_id, load_rule_settings(store))
+
+
+def school_page_data(school_id: int) -> SchoolPageData | None:
+    return _school_page(school_id, data_version())
+
+
+# ---------------------------------------------------------------------------------------------
+# Display helpers
+# ---------------------------------------------------------------------------------------------
+
+def with_names(df: pd.DataFrame, name_col: str = "short_name", id_col: str = "id") -> pd.DataFrame:
+    """School names as they may be shown now (neutral labels when names are hidden)."""
+    out = df.copy()
+    out[name_col] = [meeting.school_label(n, i) for n, i in zip(out[name_col], out[id_col])]
+    return out
+
+
+def n_schools(n: int) -> str:
+    return f"{fmt_int(n)} {plural(n, 'школа', 'школы', 'школ')}"
+
+
+def _size(meeting_on: bool, normal: int) -> int:
+    return int(normal * 1.35) if meeting_on else normal
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts of the Overview
+# ---------------------------------------------------------------------------------------------
+
+SHARE, TARGET = "Доля ШНОР", "Цель"
+
+
+def trend_chart(trend: pd.DataFrame, message: str, meeting_on: bool = False) -> alt.TopLevelMixin:
+    """The share of ШНОР by results year (solid line, circles, labelled) against the target (dashed,
+    diamonds). `trend` is OverviewData.trend."""
+    rows = []
+    for r in trend.itertuples(index=False):
+        if r.share is not None and not pd.isna(r.share):
+            rows.append({"year_label": r.year_label, "series": SHARE, "value": float(r.share),
+                         "label": r.share_label, "detail": f"{r.detail} школ"})
+        if r.target is not None and not pd.isna(r.target):
+            rows.append({"year_label": r.year_label, "series": TARGET, "value": float(r.target),
+                         "label": f"цель {r.target_label}", "detail": ""})
+    data = pd.DataFrame(rows, columns=["year_label", "series", "value", "label", "detail"])
+    order = list(trend["year_label"])
+    fs = _size(meeting_on, 13)
+    enc = dict(
+        x=alt.X("year_label:O", title="Учебный год, по результатам которого сформирован список", sort=order,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title="Доля школ", axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domainMin=0, nice=True)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[SHARE, TARGET], range=[VERMILION, "#333333"])),
+        strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=[SHARE, TARGET],
+                                                                          range=[[1, 0], [7, 5]])),
+        shape=alt.Shape("series:N", title=None, scale=alt.Scale(domain=[SHARE, TARGET], range=["circle", "diamond"])),
+    )
+    base = alt.Chart(data)
+    lines = base.mark_line(strokeWidth=4 if meeting_on else 3, point=alt.OverlayMarkDef(
+        size=140 if meeting_on else 90, filled=True)).encode(
+        **enc, tooltip=[alt.Tooltip("year_label:N", title="Учебный год"), alt.Tooltip("series:N", title="Ряд"),
+                        alt.Tooltip("label:N", title="Значение"), alt.Tooltip("detail:N", title="ШНОР из школ")])
+    labels = base.transform_filter(alt.datum.series == SHARE).mark_text(
+        dy=-16, fontSize=fs + 2, fontWeight="bold", color=VERMILION).encode(
+        x=enc["x"], y="value:Q", text="label:N")
+    target_labels = base.transform_filter(alt.datum.series == TARGET).mark_text(
+        dy=16, fontSize=fs, color="#333333").encode(x=enc["x"], y="value:Q", text="label:N")
+    chart = alt.layer(lines, labels, target_labels).properties(width="container")
+    return finish(chart, message, "Доля ШНОР от всех общеобразовательных школ территории (сплошная линия) и цель "
+                                  "(пунктир)", meeting=meeting_on, height=320)
+
+
+def territories_chart(comp: pd.DataFrame, list_year: int, meeting_on: bool = False) -> alt.TopLevelMixin:
+    """Territories side by side: the share of ШНОР (bar) and the own target (black tick), sorted; each bar
+    is labelled with the figure and the gap, so the colour is never the only carrier."""
+    d = comp.copy()
+    d["state"] = ["цель не задана" if m is None or pd.isna(m) else ("цель достигнута" if m else "выше цели")
+                  for m in d["met"]]
+    d["label"] = [f"{fmt_pct(s)} ({fmt_int(k)} из {fmt_int(n)})" + (
+        "" if g is None or pd.isna(g) else (" · цель достигнута" if int(g) == 0 else f" · на {fmt_int(int(g))} больше цели"))
+        for s, k, n, g in zip(d["share"], d["shnor"], d["schools"], d["gap"])]
+    d["target_label"] = ["не задана" if t is None or pd.isna(t) else fmt_target(float(t)) for t in d["target"]]
+    order = list(d["territory"])
+    above = int((d["state"] == "выше цели").sum())
+    title = (f"Выше цели — {above} из {len(d)} {plural(len(d), 'территория', 'территорий', 'территорий')}"
+             if d["target"].notna().any() else "Доля ШНОР по территориям")
+    y = alt.Y("territory:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    tooltip = [alt.Tooltip("territory:N", title="Территория"), alt.Tooltip("label:N", title="Доля ШНОР"),
+               alt.Tooltip("target_label:N", title="Цель")]
+    bars = alt.Chart(d).mark_bar(height={"band": 0.7}).encode(
+        y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"), scale=alt.Scale(domainMin=0)),
+        color=alt.Color("state:N", title=None, scale=alt.Scale(
+            domain=["выше цели", "цель достигнута", "цель не задана"], range=[VERMILION, BLUE, GREY])),
+        tooltip=tooltip)
+    ticks = alt.Chart(d[d["target"].notna()]).mark_tick(color="black", thickness=4, size=_size(meeting_on, 26)).encode(
+        y=y, x="target:Q", tooltip=tooltip)
+    text = alt.Chart(d).mark_text(align="left", dx=6, fontSize=_size(meeting_on, 12)).encode(
+        y=y, x="share:Q", text="label:N")
+    h = max(120, 34 * len(d))
+    chart = alt.layer(bars, ticks, text).properties(width="container")
+    return finish(chart, title, f"Список на {format_school_year(list_year)}; чёрная черта — цель территории",
+                  meeting=meeting_on, height=h)
+
+
+def procedures_chart(procs: pd.DataFrame, shnor_total: int, meeting_on: bool = False) -> alt.TopLevelMixin:
+    """How many ШНОР have each procedure among their low results (bars with the count written)."""
+    d = procs[procs["schools"] > 0].copy()
+    d["label"] = [f"{fmt_int(n)} из {fmt_int(shnor_total)}" for n in d["schools"]]
+    top = d.iloc[0] if not d.empty else None
+    title = (f"Чаще всего низкие результаты ШНОР — {top['name']}: {n_schools(int(top['schools']))} из "
+             f"{fmt_int(shnor_total)}" if top is not None else "У ШНОР нет низких результатов по процедурам")
+    y = alt.Y("name:N", sort=list(d["name"]), title=None, axis=alt.Axis(labelLimit=360))
+    bars = alt.Chart(d).mark_bar(color=ORANGE, height={"band": 0.7}).encode(
+        y=y, x=alt.X("schools:Q", title="Число ШНОР с низким результатом по процедуре",
+                     axis=alt.Axis(format="d", tickMinStep=1)),
+        tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("schools:Q", title="ШНОР, всего"),
+                 alt.Tooltip("schools_y1:Q", title="в прошлом году"),
+                 alt.Tooltip("schools_y2:Q", title="в позапрошлом году")])
+    text = alt.Chart(d).mark_text(align="left", dx=6, fontSize=_size(meeting_on, 12)).encode(
+        y=y, x="schools:Q", text="label:N")
+    chart = alt.layer(bars, text).properties(width="container")
+    return finish(chart, title, "Школа считается по каждой процедуре, которая привела её в список",
+                  meeting=meeting_on, height=max(100, 34 * len(d)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts of the School page
+# ---------------------------------------------------------------------------------------------
+
+SCHOOL, TERRITORY = "Школа", "Территория"
+
+
+def school_trends_chart(trends: pd.DataFrame, threshold_pct: int, school_name: str,
+                        meeting_on: bool = False) -> alt.TopLevelMixin | None:
+    """Each procedure's share of "2" / below the minimum by year: the school (solid, circles) and its
+    territory (dashed, squares) against the threshold (dashed black rule). A missing point is «нет
+    данных» (a gap in the line), never 0. None when nothing to draw."""
+    d = trends[trends["share"].notna()].copy()
+    if d.empty:
+        return None
+    d["share"] = d["share"].astype(float)
+    thr = threshold_pct / 100
+    order = sorted(d["year_label"].unique())
+    low_years = d[(d["series"] == SCHOOL) & (d["low"] * 100 >= threshold_pct * d["participants"])]
+    enc = dict(
+        x=alt.X("year_label:O", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="Доля «2» / ниже минимума", axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, max(0.5, float(d["share"].max()) + 0.05)])),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[SCHOOL, TERRITORY], range=[VERMILION, SKY])),
+        strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=[SCHOOL, TERRITORY],
+                                                                          range=[[1, 0], [5, 3]])),
+        shape=alt.Shape("series:N", title=None, scale=alt.Scale(domain=[SCHOOL, TERRITORY], range=["circle", "square"])),
+        tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("year_label:N", title="Учебный год"),
+                 alt.Tooltip("series:N", title="Ряд"), alt.Tooltip("label:N", title="Доля")],
+    )
+    base = alt.Chart(d)
+    line = base.mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=_size(meeting_on, 70), filled=True)).encode(**enc)
+    rule = base.mark_rule(color="black", strokeDash=[6, 4], strokeWidth=1.5).encode(y=alt.datum(thr))
+    per_row = 2 if meeting_on else 3
+    chart = alt.layer(line, rule).properties(width=_size(meeting_on, 250), height=_size(meeting_on, 170)).facet(
+        facet=alt.Facet("name:N", title=None, sort=list(dict.fromkeys(d["name"])),
+                        header=alt.Header(labelFontSize=_size(meeting_on, 13), labelFontWeight="bold")),
+        columns=per_row).resolve_scale(x="independent")
+    n_low = low_years[["procedure", "year"]].drop_duplicates().shape[0]
+    title = (f"{school_name}: {n_low} {plural(n_low, 'результат', 'результата', 'результатов')} на пороге "
+             f"{threshold_pct} % или выше" if n_low else f"{school_name}: все результаты ниже порога {threshold_pct} %")
+    return finish(chart, title, f"Сплошная линия — школа, пунктир с квадратами — территория в среднем; чёрный "
+                                f"пунктир — порог {threshold_pct} %. Разрыв линии — нет данных, а не 0 %.",
+                  meeting=meeting_on)
+
+
+MARK_COLORS = {"«2»": VERMILION, "«3»": ORANGE, "«4»": SKY, "«5»": BLUE}
+
+
+def marks_chart(marks: pd.DataFrame, meeting_on: bool = False) -> alt.TopLevelMixin | None:
+    """Marks «2»…«5» per procedure and year, stacked to 100 %; segments carry their mark and share."""
+    if marks.empty:
+        return None
+    d = marks.copy()
+    d["row"] = [f"{s} · {y}" for s, y in zip(d["short"], d["year_label"])]
+    d["pct"] = [fmt_pct(x, 0) for x in d["share"]]
+    d["seg"] = [f"{m} {p}" if s >= 0.12 else (p if s >= 0.06 else "") for m, p, s in zip(d["mark"], d["pct"], d["share"])]
+    d = d.sort_values(["procedure", "year", "mark_n"]).reset_index(drop=True)
+    d["end"] = d.groupby("row")["share"].cumsum()
+    d["start"] = d["end"] - d["share"]
+    d["mid"] = (d["start"] + d["end"]) / 2
+    rows = list(dict.fromkeys(d["row"]))
+    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=300))
+    bars = alt.Chart(d).mark_bar(height={"band": 0.75}).encode(
+        y=y, x=alt.X("start:Q", title="Доля участников", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        x2="end:Q",
+        color=alt.Color("mark:N", title="Отметка", sort=list(MARK_COLORS),
+                        scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_COLORS.values()))),
+        tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("year_label:N", title="Учебный год"),
+                 alt.Tooltip("mark:N", title="Отметка"), alt.Tooltip("pupils:Q", title="Участников", format=",d"),
+                 alt.Tooltip("pct:N", title="Доля")])
+    text = alt.Chart(d).mark_text(color="black", fontSize=_size(meeting_on, 11)).encode(
+        y=y, x="mid:Q", text="seg:N")
+    worst = d[d["mark_n"] == 2].sort_values("share", ascending=False).head(1)
+    title = (f"Больше всего «2» — {worst['short'].iloc[0]}, {worst['year_label'].iloc[0]}: {worst['pct'].iloc[0]}"
+             if not worst.empty and worst["share"].iloc[0] > 0 else "Распределение отметок")
+    chart = alt.layer(bars, text).properties(width="container")
+    return finish(chart, title, "Где отметки известны: «2», «3», «4», «5» слева направо", meeting=meeting_on,
+                  height=max(90, 30 * len(rows)))

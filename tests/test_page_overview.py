@@ -1,0 +1,159 @@
+"""The «Обзор» page in AppTest on the hand-made region of tests/smalldb.py (figures computed by hand there)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shnor import accounts
+from shnor.store import Store
+from smalldb import build_small_db
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
+    path = tmp_path / "small.duckdb"
+    ids = build_small_db(path)
+    monkeypatch.setenv("SHNOR_DB", str(path))
+    return path, ids
+
+
+def login_token(path, name: str, role: str, territory: str | None = None) -> str:
+    store = Store.open(path)
+    try:
+        accounts.add_user(store, name, role, "Пароль-для-теста-1", territory=territory)
+        return accounts.create_session(store, name)
+    finally:
+        store.close()
+
+
+def open_overview(path, role: str = "viewer", territory: str | None = None, name: str = "nablyudatel",
+                  query: dict | None = None, state: dict | None = None) -> AppTest:
+    token = login_token(path, name, role, territory)
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["_shnor_token"] = token
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "error", "success", "info", "subheader", "title")
+             for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def test_stranger_sees_login_form_only(small_db):
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
+    assert not at.metric and not chart_specs(at)
+
+
+def test_region_figures_and_gap(small_db):
+    path, _ = small_db
+    at = open_overview(path)
+    assert at.selectbox(key="ov_year").value == 2024                  # latest results year (2023) + 1
+    assert at.selectbox(key="ov_territory").value == 0                 # the whole region
+    m = metrics(at)
+    assert m["Школ"] == "15" and m["ШНОР"] == "3" and m["Доля ШНОР"] == f"20,0{NBSP}%"
+    assert m["До цели"] == "−3 ШНОР"
+    assert at.error[0].value == f"Нужно на 3 ШНОР меньше: цель 5{NBSP}% для 15 школ не допускает ни одной ШНОР."
+    # every figure says what it is
+    assert all(mm.proto.help for mm in at.metric)
+    assert "не менее 30 %" in [mm for mm in at.metric if mm.label == "ШНОР"][0].proto.help
+
+
+def test_territory_filter_changes_figures(small_db):
+    path, _ = small_db
+    at = open_overview(path)
+    north = [k for k in at.selectbox(key="ov_territory").options if "Северный" in k]
+    assert north
+    at.selectbox(key="ov_territory").select_index(at.selectbox(key="ov_territory").options.index(north[0])).run()
+    assert not at.exception
+    m = metrics(at)
+    assert (m["Школ"], m["ШНОР"], m["Доля ШНОР"]) == ("10", "2", f"20,0{NBSP}%")
+    assert at.error[0].value == f"Нужно на 1 ШНОР меньше: цель 10{NBSP}% допускает не более 1 из 10 школ."
+
+
+def test_charts_carry_russian_locale_and_message_titles(small_db):
+    path, _ = small_db
+    at = open_overview(path)
+    specs = chart_specs(at)
+    assert len(specs) == 3                                             # trend, territories, procedures
+    for spec in specs:
+        assert spec["config"]["locale"]["number"]["decimal"] == ","
+        assert spec["config"]["locale"]["number"]["percent"] == f"{NBSP}%"
+        assert spec["title"]["text"]
+    titles = [s["title"]["text"] for s in specs]
+    # region trend: 2021: S1 of 16 schools; 2022: S2, S7, S11 of 16; 2023: 3 of 15 (targets only for 2023)
+    assert titles[0] == f"Доля ШНОР выросла с 6,3{NBSP}% до 20,0{NBSP}% — цель 5{NBSP}% не достигнута"
+    assert titles[1] == "Выше цели — 2 из 2 территорий"
+    assert titles[2].startswith("Чаще всего низкие результаты ШНОР — ВПР, математика, 5 кл.: 3 школы из 3")
+    # the target is drawn dashed, the share solid: not by colour alone
+    layer = specs[0]["layer"][0]["encoding"]
+    assert layer["strokeDash"]["scale"]["range"] == [[1, 0], [7, 5]]
+    assert layer["shape"]["scale"]["range"] == ["circle", "diamond"]
+
+
+def test_entered_and_left(small_db):
+    path, ids = small_db
+    at = open_overview(path)
+    north = [k for k in at.selectbox(key="ov_territory").options if "Северный" in k][0]
+    at.selectbox(key="ov_territory").select_index(at.selectbox(key="ov_territory").options.index(north)).run()
+    m = metrics(at)
+    assert m["Вошли в список"] == "1" and m["Вышли из списка"] == "2"
+    entered = at.dataframe(key="ov_entered").value
+    assert list(entered["short_name"]) == ["Школа №1"]
+    left = at.dataframe(key="ov_left").value.set_index("short_name")
+    assert left.loc["Школа №7", "status_now"] == "без низких результатов"
+    assert left.loc["Школа №11", "status_now"] == "не действовала"
+    assert "Остались в списке: 1 школа." in texts(at)
+    risk = at.dataframe(key="ov_risk").value
+    assert set(risk["short_name"]) == {"Школа №3", "Школа №4"}
+
+
+def test_previous_year_without_results_says_so(small_db):
+    path, _ = small_db
+    at = open_overview(path)
+    at.selectbox(key="ov_year").select(2022).run()
+    assert not at.exception
+    assert "Сравнивать не с чем" in texts(at)
+    # list 2022 from results 2021 only: S1 and S2... S1 has two lows in 2021 (criterion 1)
+    assert metrics(at)["ШНОР"] == "1"
+
+
+def test_territory_bound_user_sees_only_its_schools(small_db):
+    path, _ = small_db
+    at = open_overview(path, territory="Южный район", name="yug")
+    sb = at.selectbox(key="ov_territory")
+    assert len(sb.options) == 1 and "Южный" in sb.options[0] and sb.disabled
+    m = metrics(at)
+    assert (m["Школ"], m["ШНОР"]) == ("5", "1")
+    assert "Школа №3" not in texts(at)
+    assert len(chart_specs(at)) == 2                                   # no comparison of territories
+
+
+def test_meeting_mode_enlarges_and_anonymises(small_db):
+    path, ids = small_db
+    # names hidden through the meeting module's state (shnor/ui/meeting.py `set_anonymised`)
+    at = open_overview(path, query={"meeting": "1"}, state={"_shnor_anon": True})
+    specs = chart_specs(at)
+    assert specs[0]["title"]["fontSize"] == 24                         # 18 + 6 in meeting mode
+    risk = at.dataframe(key="ov_risk").value
+    assert set(risk["short_name"]) == {f"Школа {ids[3]}", f"Школа {ids[4]}"}
