@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from shnor import procedures
 from shnor.importing.model import ERROR, WARNING, Hints
@@ -210,6 +212,19 @@ def test_rounding_from_percent_is_half_up_and_exact():
     assert common.count_from_percent(8, 12.5) == 1       # 1.0
     assert common.count_from_percent(3, 16.5) == 0       # 0.495 -> 0
     assert common.count_from_percent(7, 21.43) == 2      # 1.5001 -> 2
+
+
+@given(st.integers(min_value=1, max_value=1000), st.data())
+@hsettings(max_examples=300, deadline=None)
+def test_count_recovered_from_a_percentage_rounded_to_two_decimals(n, data):
+    # a report prints k of n as a % with two decimals; n × % / 100 rounded half up gives k back (n ≤ 1000)
+    k = data.draw(st.integers(min_value=0, max_value=n))
+    printed = float(Decimal(k * 100) / Decimal(n))
+    printed = float(Decimal(str(printed)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert common.count_from_percent(n, printed) == k
+    # the same figure in a cell formatted as % holds the nearest double to printed / 100
+    stored = float(Decimal(str(printed)) / 100)
+    assert common.count_from_percent(n, common.percent_from_fraction(stored)) == k
 
 
 def test_school_year_from_title():

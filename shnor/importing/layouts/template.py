@@ -214,6 +214,10 @@ def template_workbook() -> bytes:
     ex.column_dimensions["A"].width = 24
     ex.column_dimensions["B"].width = 90
     ex.column_dimensions["C"].width = 20
+    for i, line in enumerate(lines, start=1):
+        if len(line) == 1 and line[0]:
+            ex.merge_cells(start_row=i, start_column=1, end_row=i, end_column=3)   # a sentence across the sheet
+            ex.row_dimensions[i].height = 18 * (1 + len(line[0]) // 110)
     for row in ex.iter_rows(min_row=1, max_row=first_proc_row - 1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
