@@ -1,0 +1,177 @@
+"""End-to-end in real Debian Chromium against a real `streamlit run app.py` over a copy of the demo region.
+
+Covers: the fresh-server direct-address check (every page file guards itself), login, every page with a
+screenshot (tests/artifacts/), an upload through the browser, a download, reload keeping the login, logout,
+meeting mode. Screenshots are artefacts to look at, not assertions.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from browser import ARTIFACTS, launch_browser, login, shot, streamlit_server, wait_idle
+from shnor import accounts
+from shnor.store import Store
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+PASSWORDS = {"admin": "Adm1n-pass-2026", "metod": "Metod-pass-2026", "glava": "Head-pass-2026",
+             "nabl": "Viewer-pass-2026"}
+PAGE_FILES = ["overview", "upload", "identification", "school", "settings", "users"]
+
+
+@pytest.fixture(scope="module")
+def db(demo_db_master, tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
+    shutil.copy(demo_db_master, dst)
+    store = Store.open(dst)
+    accounts.add_user(store, "admin", "admin", PASSWORDS["admin"])
+    accounts.add_user(store, "metod", "methodist", PASSWORDS["metod"])
+    accounts.add_user(store, "glava", "head", PASSWORDS["glava"])
+    accounts.add_user(store, "nabl", "viewer", PASSWORDS["nabl"])
+    store.close()
+    return dst
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(db) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", accept_downloads=True)
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def test_fresh_server_direct_page_addresses_show_only_the_login_form(db, browser):
+    """On a freshly started server the first request to a page's address must not run it unguarded."""
+    with streamlit_server(db) as url:
+        for name in PAGE_FILES:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            pg = ctx.new_page()
+            pg.goto(f"{url}/{name}")
+            wait_idle(pg)
+            body = pg.inner_text("body")
+            assert pg.get_by_label("Логин").count() == 1, name
+            assert pg.get_by_role("button", name="Войти").count() == 1, name
+            for leak in ("ШНОР в списке", "sch42", "edu42", "Таштагольский", "Импорт", "История загрузок"):
+                assert leak not in body, (name, leak)
+            assert "Traceback" not in body
+            shot(pg, f"fresh-direct-{name}")
+            ctx.close()
+
+
+def test_wrong_password_is_refused_in_russian(server, page):
+    login(page, server, "metod", "wrong-password")
+    body = page.inner_text("body")
+    assert "Неверный логин или пароль" in body or "неверн" in body.lower()
+    assert page.get_by_label("Пароль").count() == 1
+    shot(page, "login-refused")
+
+
+def test_admin_sees_every_page_and_each_renders(server, page):
+    login(page, server, "admin", PASSWORDS["admin"])
+    shot(page, "page-overview")
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Обзор" in body
+    for title, name in [("Загрузка", "upload"), ("Выявление ШНОР", "identification"), ("Школа", "school"),
+                        ("Настройки", "settings"), ("Пользователи", "users"), ("Обзор", "overview")]:
+        page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+        wait_idle(page)
+        body = page.inner_text("body")
+        assert "Traceback" not in body and "Error" not in body.split("\n")[0], name
+        assert page.locator("[data-testid='stException']").count() == 0, name
+        shot(page, f"page-{name}")
+
+
+def test_reload_keeps_the_login_and_logout_ends_it(server, page):
+    login(page, server, "nabl", PASSWORDS["nabl"])
+    assert page.get_by_label("Пароль").count() == 0
+    page.reload()
+    wait_idle(page)
+    assert page.get_by_label("Пароль").count() == 0, "a reload must not log the user out"
+    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    assert "Загрузка" not in nav and "Настройки" not in nav and "Обзор" in nav
+    page.get_by_role("button", name="Выйти").click()
+    wait_idle(page)
+    assert page.get_by_label("Пароль").count() == 1
+    page.reload()
+    wait_idle(page)
+    assert page.get_by_label("Пароль").count() == 1, "after logout a reload shows the login form"
+
+
+def test_upload_through_the_browser(server, page, tmp_path):
+    f = tmp_path / "шаблон_огэ.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Учебный год", "Процедура", "Код ОО", "Наименование ОО", "Территория", "Участников",
+               "Низкий результат, чел."])
+    ws.append(["2024/2025", "OGE-LIT", "sch429998", "МБОУ «Проверочная СОШ»", "Таштагольский муниципальный район",
+               14, 2])
+    wb.save(f)
+    login(page, server, "metod", PASSWORDS["metod"])
+    page.get_by_test_id("stSidebarNav").get_by_text("Загрузка", exact=True).click()
+    wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(f))
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    shot(page, "upload-preview")
+    body = page.inner_text("body")
+    assert "шаблон_огэ.xlsx" in body and "Шаблон" in body
+    page.get_by_role("button", name="Сохранить").first.click()
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    wait_idle(page)
+    shot(page, "upload-saved")
+    body = page.inner_text("body")
+    assert "сохранено" in body.lower()
+    # the server holds the database file: the import history on the page is the proof of storage
+    page.reload()
+    wait_idle(page)
+    history = page.inner_text("body")
+    assert "шаблон_огэ.xlsx" in history
+
+
+def test_download_the_list_as_excel(server, page):
+    login(page, server, "glava", PASSWORDS["glava"])
+    page.get_by_test_id("stSidebarNav").get_by_text("Выявление ШНОР", exact=True).click()
+    wait_idle(page)
+    shot(page, "identification-head")
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Скачать список (Excel)").first.click()
+    path = dl.value.path()
+    wb = openpyxl.load_workbook(path)
+    text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "ШНОР" in text and "Основания" in text
+
+
+def test_meeting_mode_hides_the_sidebar_and_edit_controls(server, page):
+    login(page, server, "admin", PASSWORDS["admin"])
+    page.goto(server + "/?meeting=1")
+    wait_idle(page)
+    shot(page, "meeting-overview")
+    assert page.get_by_test_id("stSidebar").is_hidden() or page.get_by_test_id("stSidebar").count() == 0
+    page.goto(server + "/identification?meeting=1&anon=1")
+    wait_idle(page)
+    shot(page, "meeting-identification-anon")
+    body = page.inner_text("body")
+    assert "Школа " in body
+    assert page.get_by_role("button", name="Утвердить").count() == 0
