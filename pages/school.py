@@ -1,0 +1,112 @@
+"""Школа: find a school by name or login (or `?school=<id or login>`), its card, its status in each list
+year with the reasons, each procedure's share of "2" / below the minimum by year against the threshold
+and the territory's average, and the mark distribution. Missing data is shown as «нет данных», never 0."""
+import streamlit as st
+
+from shnor.ui.guard import page_guard
+
+user = page_guard("school")
+
+from shnor.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
+from shnor.ui import meeting, views  # noqa: E402
+from shnor.years import format_school_year as sy  # noqa: E402
+
+meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
+PICK, SEEN = "school_pick", "_school_param_seen"
+
+st.title("Школа")
+choices = views.school_choices(user.territory_id)
+if choices.empty:
+    st.info("В реестре нет школ" + (f" территории «{user.territory}»" if user.territory else "") +
+            ". Загрузите реестр или результаты на странице «Загрузка».")
+    st.stop()
+
+# `?school=<id or login>` (drill-down links): applied once per new value of the parameter
+param = st.query_params.get("school")
+if param is not None and st.session_state.get(SEEN) != param:
+    st.session_state[SEEN] = param
+    found = find_school(choices, param)
+    if found is None:
+        st.warning(f"Школа «{param}» не найдена среди доступных вам школ. Выберите её в списке.")
+    else:
+        st.session_state[PICK] = found
+
+labels = {}
+for r in choices.itertuples(index=False):
+    name = meeting.school_label(r.short_name, r.id)
+    where = r.district if isinstance(r.district, str) and r.district else r.territory
+    code = "" if anon or not isinstance(r.fisoko_login, str) else f" · {r.fisoko_login}"
+    labels[int(r.id)] = f"{name}{code} · {where}"
+ids = sorted(labels, key=lambda i: labels[i].lower())
+if st.session_state.get(PICK) not in labels:
+    st.session_state.pop(PICK, None)
+school_id = st.selectbox(
+    "Школа", ids, index=None, format_func=labels.get, key=PICK, filter_mode="contains",
+    placeholder="Начните вводить название или логин ФИС ОКО (sch… / edu…)",
+    help="Поиск по названию, логину ФИС ОКО или территории. Ссылка на карточку: добавьте к адресу "
+         "?school=<логин или номер школы>.")
+if school_id is None:
+    st.caption(f"Доступно школ: {len(ids)}. Выберите школу, чтобы увидеть её карточку, статус по годам и результаты.")
+    st.stop()
+if st.query_params.get("school") != str(school_id):
+    st.query_params["school"] = str(school_id)
+    st.session_state[SEEN] = str(school_id)
+
+data = views.school_page_data(int(school_id))
+if data is None:
+    st.error("Школа не найдена в реестре (возможно, её только что удалили). Выберите другую.")
+    st.stop()
+school = data.school
+name = meeting.school_label(school["short_name"], int(school_id))
+st.header(name)
+where = [str(school["territory"])] + ([str(school["district"])] if isinstance(school.get("district"), str) else [])
+st.caption(" · ".join(where))
+
+# -- status now and the card -------------------------------------------------------------------
+hist = data.history
+current = hist.iloc[0] if not hist.empty else None
+left, right = st.columns([1, 2])
+with left:
+    if current is not None:
+        st.metric(f"Статус в списке на {current['year_label']}", current["status_ru"], border=True,
+                  help="ШНОР — низкие результаты (не менее "
+                       f"{data.threshold_pct} % «2» или ниже минимума) по двум процедурам в прошлом учебном году "
+                       "(критерий 1) или хотя бы по одной в каждом из двух прошлых лет (критерий 2). "
+                       "Группа риска — одна низкая процедура или доля близко к порогу. «Нет данных» — ни одного "
+                       "результата за оба года: это не «нет низких результатов».")
+        if current["criteria"]:
+            st.caption(f"Критерии: {current['criteria']}")
+with right:
+    hidden = {"Полное наименование", "Логин ФИС ОКО", "ИНН", "ОГРН", "Код ОГЭ", "Код ЕГЭ"} if anon else set()
+    card = [(k, v) for k, v in data.card if k not in hidden]
+    with st.expander("Карточка школы", expanded=not meeting_on):
+        st.table({"Сведения": [k for k, _ in card], "Значение": [v for _, v in card]})
+
+# -- status by list year -------------------------------------------------------------------------
+st.subheader("Статус по годам и почему")
+st.caption("Список на учебный год Y формируется по результатам Y−1 и Y−2; основания — точные результаты, "
+           "по которым сработали критерии.")
+st.table({"Список на": list(hist["year_label"]), "Статус": list(hist["status_ru"]),
+          "Критерии": [c or "—" for c in hist["criteria"]], "Основания": list(hist["reasons"])})
+
+# -- procedures by year --------------------------------------------------------------------------
+st.subheader("Результаты процедур по годам")
+chart = views.school_trends_chart(data.trends, data.threshold_pct, name, meeting_on)
+if chart is not None:
+    st.altair_chart(chart)
+st.caption(f"Доля участников с «2» (ВПР) или ниже минимального порога (ОГЭ, ЕГЭ) по каждой процедуре правила; "
+           f"порог низкого результата — {data.threshold_pct} % (включительно). «Территория» — все участники школ "
+           f"территории вместе. «нет данных» — результата нет: это не 0 % и не «нет низких результатов».")
+st.dataframe(data.table, hide_index=True,
+             column_config={"Процедура": st.column_config.TextColumn("Процедура", width="medium")})
+
+# -- marks ---------------------------------------------------------------------------------------
+st.subheader("Распределение отметок")
+marks = views.marks_chart(data.marks, meeting_on)
+if marks is None:
+    st.info("Отметки «2»–«5» по процедурам этой школы не загружены (нет данных). Они появятся, когда в "
+            "загруженных файлах будут отметки.")
+else:
+    st.altair_chart(marks)
+    st.caption("Для каждой процедуры и учебного года: доли участников с отметками «2», «3», «4», «5» "
+               "(для ОГЭ и ЕГЭ базового уровня «2» — ниже минимума).")
