@@ -50,7 +50,7 @@ def school_label(name: str | None, school_id: int | None) -> str:
 def _sync_url() -> None:
     """Keep the flags in the address so that a reload (or a page switch) keeps them."""
     for state_key, param in ((_MEETING_KEY, MEETING_PARAM), (_ANON_KEY, ANON_PARAM)):
-        on = bool(st.session_state.get(state_key))
+        on = _flag(state_key, param)
         current = st.query_params.get(param)
         if on and current != "1":
             st.query_params[param] = "1"
