@@ -1,0 +1,493 @@
+"""Выявление ШНОР: the list of a year with its reasons, "what if" settings, heat map, comparison with last
+year, risk group, stably high, missing data, the Excel export — and the official list (manual decisions with
+a written reason, approval by order, the difference after later imports, the region's own list)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from shnor import list_details as ld
+from shnor import official_list as ol
+from shnor import procedures
+from shnor.analysis import compute_list, load_rule_settings
+from shnor.export import export_frame, export_frame_from_items, list_workbook
+from shnor.fmt import fmt_int, fmt_pct, plural
+from shnor.overview import list_years
+from shnor.rule import RuleSettings
+from shnor.ui import charts
+from shnor.ui.db import data_changed, data_version, get_store
+from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
+from shnor.ui.meeting import is_anonymised, is_meeting, school_label
+from shnor.years import format_school_year
+
+user = page_guard("identification")
+store = get_store()
+meeting = is_meeting()
+ROOT = Path(__file__).resolve().parent.parent
+
+st.title("Выявление ШНОР")
+
+years = list_years(store)
+if not years:
+    st.info("Результатов пока нет — список не из чего формировать. Загрузите файлы на странице «Загрузка».")
+    st.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached computations (keyed on filters, settings and the data version)
+# ---------------------------------------------------------------------------------------------
+@st.cache_data(ttl=900, max_entries=64, show_spinner="Считаю список…")
+def cached_list(year: int, territory_id: int | None, settings_json: str, _version: tuple):
+    return compute_list(get_store(), year, territory_id, RuleSettings.from_dict(json.loads(settings_json)))
+
+
+@st.cache_data(ttl=900, max_entries=32, show_spinner=False)
+def cached_workbook(year: int, territory_id: int | None, settings_json: str, territory_name: str,
+                    _version: tuple, with_decisions: bool) -> bytes:
+    settings = RuleSettings.from_dict(json.loads(settings_json))
+    lst = compute_list(get_store(), year, territory_id, settings)
+    proposal = None
+    if with_decisions:
+        _, proposal = ol.current_proposal(get_store(), year, territory_id, settings)
+    return list_workbook(export_frame(lst, proposal), year=year, territory_name=territory_name, settings=settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters: year, territory
+# ---------------------------------------------------------------------------------------------
+territories = store.territories()
+visible = visible_territory_ids(user)
+region_row = territories[territories["kind"] == "region"]
+options: list[int | None] = []
+labels: dict[int | None, str] = {}
+if visible is None:
+    options.append(None)
+    labels[None] = "Весь регион" if region_row.empty else f"Весь регион ({region_row.iloc[0]['name']})"
+for r in territories[territories["kind"] != "region"].itertuples():
+    if visible is not None and int(r.id) not in visible:
+        continue
+    options.append(int(r.id))
+    labels[int(r.id)] = (f"— {r.name} ({r.parent_name})" if r.kind == "district" and r.parent_name else r.name)
+
+c1, c2 = st.columns([1, 2])
+year = c1.selectbox("Список на учебный год", years, format_func=lambda y: format_school_year(y), key="ident_year",
+                    help="Список на учебный год Y формируется по результатам Y−1 (критерий 1) и Y−1 и Y−2 "
+                         "(критерий 2).")
+if len(options) == 1:
+    territory_id = options[0]
+    c2.markdown(f"**Территория:** {labels[territory_id]}")
+else:
+    territory_id = c2.selectbox("Территория", options, format_func=lambda t: labels.get(t, str(t)),
+                                key="ident_territory")
+territory_id = territory_scope(user, territory_id)
+territory_name = labels.get(territory_id) or (user.territory or "Весь регион")
+
+# ---------------------------------------------------------------------------------------------
+# Rule settings: "what if" (anyone), saved defaults (admin, on the settings page)
+# ---------------------------------------------------------------------------------------------
+saved = load_rule_settings(store)
+_W = {"variant": "ident_variant", "threshold_pct": "ident_threshold", "margin_pct": "ident_margin",
+      "min_participants": "ident_min", "small_group": "ident_small", "procedures": "ident_procs"}
+
+
+def _reset_to_saved() -> None:
+    for field, key in _W.items():
+        value = getattr(saved, field)
+        st.session_state[key] = list(value) if field == "procedures" else value
+
+
+for field, key in _W.items():
+    if key not in st.session_state:
+        value = getattr(saved, field)
+        st.session_state[key] = list(value) if field == "procedures" else value
+
+with st.expander("Настройки правила — можно попробовать «что если», ничего не сохраняя", expanded=False):
+    a, b, c = st.columns(3)
+    a.radio("Критерий 2", ["any", "same"], key=_W["variant"], horizontal=False,
+            format_func=lambda v: {"any": "любая процедура в каждом из двух лет",
+                                   "same": "та же процедура в обоих годах"}[v],
+            help="Вариант по умолчанию — формулировка дорожной карты: низкий результат хотя бы по одной процедуре "
+                 "в каждом из двух предыдущих лет. Строгий вариант: по одной и той же процедуре.")
+    b.number_input("Порог низкого результата, %", min_value=1, max_value=100, step=1, key=_W["threshold_pct"],
+                   help="Результат низкий, если доля «2» (ниже минимума на экзамене) не меньше порога: 30 % ровно — "
+                        "низкий результат.")
+    b.number_input("Группа риска: в пределах, % ниже порога", min_value=0, max_value=99, step=1,
+                   key=_W["margin_pct"], help="Школа в группе риска, если доля в пределах этого запаса ниже порога "
+                                              "(по умолчанию 25 % ≤ доля < 30 %) или низкий результат ровно по одной "
+                                              "процедуре.")
+    c.number_input("Не учитывать результаты, где участников меньше", min_value=0, max_value=1000, step=1,
+                   key=_W["min_participants"], help="По умолчанию 0: учитываются все результаты.")
+    c.number_input("Малая группа: меньше участников", min_value=0, max_value=1000, step=1, key=_W["small_group"],
+                   help="Результаты малых групп учитываются, но помечаются: одна-две «2» меняют долю сильно.")
+    st.multiselect("Процедуры", list(procedures.CATALOGUE), key=_W["procedures"],
+                   format_func=procedures.name_ru, help="По умолчанию — девять процедур дорожной карты.")
+    st.button("Вернуть сохранённые настройки", on_click=_reset_to_saved, key="ident_reset")
+
+settings = RuleSettings(
+    threshold_pct=int(st.session_state[_W["threshold_pct"]]), variant=st.session_state[_W["variant"]],
+    margin_pct=int(st.session_state[_W["margin_pct"]]), min_participants=int(st.session_state[_W["min_participants"]]),
+    small_group=int(st.session_state[_W["small_group"]]), procedures=tuple(st.session_state[_W["procedures"]]),
+    high_max_low_pct=saved.high_max_low_pct, high_min_quality_pct=saved.high_min_quality_pct)
+errors = settings.validate()
+if errors:
+    for e in errors:
+        st.error(e)
+    st.stop()
+what_if = settings != saved
+if what_if:
+    msg = ("**Расчёт «что если»**: настройки отличаются от сохранённых и нигде не записаны. "
+           "Сохранённые настройки: порог " f"{saved.threshold_pct} %, критерий 2 — "
+           f"{'любая процедура' if saved.variant == 'any' else 'та же процедура'}, процедур: {len(saved.procedures)}.")
+    st.info(msg, icon=":material/science:")
+    if can(user, "save_rule_defaults") and (ROOT / "pages" / "settings.py").is_file():
+        st.page_link("pages/settings.py", label="Сохранить настройки по умолчанию — на странице «Настройки»",
+                     icon=":material/settings:")
+
+settings_json = json.dumps(settings.to_dict(), sort_keys=True)
+version = data_version()
+lst = cached_list(year, territory_id, settings_json, version)
+groups = ld.status_lists(lst)
+
+st.caption(f"Список на {format_school_year(year)} учебный год — {territory_name}: по результатам "
+           f"{format_school_year(year - 1)} (критерий 1: не менее двух процедур с низким результатом) и "
+           f"{format_school_year(year - 2)}–{format_school_year(year - 1)} (критерий 2: низкий результат в каждом "
+           f"из двух лет). Низкий результат — не менее {settings.threshold_pct} % «2» (ниже минимума).")
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("ШНОР", fmt_int(lst.shnor_count), help="Школы, для которых выполнен критерий 1 или 2.")
+m2.metric("Доля ШНОР", fmt_pct(lst.share), help=f"ШНОР / все общеобразовательные школы территории, действовавшие в "
+                                                 f"{format_school_year(year - 1)} ({fmt_int(lst.school_count)}), "
+                                                 "включая школы без данных.")
+m3.metric("Группа риска", fmt_int(len(groups["risk"])),
+          help="Не ШНОР, но в прошлом году одна процедура с низким результатом или доля в пределах запаса ниже "
+               "порога.")
+m4.metric("Нет данных", fmt_int(len(groups["no_data"])),
+          help="Нет ни одного результата по процедурам правила за два года. «Нет данных» — не «нет низких "
+               "результатов».")
+
+
+def show_names(df: pd.DataFrame, id_col: str = "id", name_col: str = "short_name") -> pd.Series:
+    return pd.Series([school_label(n, int(i)) for n, i in zip(df[name_col], df[id_col])], index=df.index)
+
+
+tabs = st.tabs(["Список", "Тепловая карта", "Сравнение с прошлым годом", "Группа риска",
+                "Стабильно высокие", "Каких данных нет", "Официальный список"])
+
+# ---------------------------------------------------------------------------------------------
+# The list
+# ---------------------------------------------------------------------------------------------
+with tabs[0]:
+    shnor = groups["shnor"]
+    st.subheader(f"ШНОР на {format_school_year(year)}: {fmt_int(len(shnor))} "
+                 f"{plural(len(shnor), 'школа', 'школы', 'школ')} из {fmt_int(lst.school_count)}")
+    if shnor.empty:
+        st.success("По выбранным настройкам ни одна школа не попадает в список.")
+    else:
+        view = pd.DataFrame({
+            "Территория": shnor["territory"], "ОО": show_names(shnor), "Код": shnor["school_code"],
+            "Критерии": shnor["criteria"],
+            "Малая группа": ["да — менее " + str(settings.small_group) + " участников" if f else ""
+                             for f in shnor["small_group"].fillna(False)],
+            "Основания": shnor["reasons"]})
+        st.dataframe(view, hide_index=True, width="stretch", key="ident_list_table", column_config={
+            "Основания": st.column_config.TextColumn(width="large", help="Какие результаты и какой критерий "
+                                                                        "привели школу в список."),
+            "Малая группа": st.column_config.TextColumn(help="Среди оснований есть результат малой группы: "
+                                                            "одна-две «2» сильно меняют долю.")})
+        with st.expander("Основания словами", expanded=meeting):
+            for i, r in enumerate(shnor.itertuples(index=False), start=1):
+                flag = " ⚠ малая группа" if r.small_group else ""
+                st.markdown(f"{i}. **{school_label(r.short_name, int(r.id))}** ({r.territory}){flag}. {r.reasons}")
+    data = cached_workbook(year, territory_id, settings_json, territory_name, version, False)
+    st.download_button("Скачать список (Excel)", data=data, file_name=f"ШНОР_{year}-{year + 1}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="ident_download",
+                       help="Территория, ОО, код, критерии и основания; настройки правила, с которыми "
+                            "сформирован список; все школы со статусами на втором листе.")
+
+# ---------------------------------------------------------------------------------------------
+# Heat map school × procedure × year
+# ---------------------------------------------------------------------------------------------
+with tabs[1]:
+    which = st.radio("Школы", ["ШНОР", "ШНОР и группа риска"], horizontal=True, key="ident_heat_which")
+    ids = list(groups["shnor"]["id"].astype(int))
+    if which != "ШНОР":
+        ids += list(groups["risk"]["id"].astype(int))
+    hm = ld.heatmap_frame(store, lst, ids)
+    if hm.empty:
+        st.info("Нет школ с результатами для тепловой карты.")
+    else:
+        names = dict(zip(lst.table["id"].astype(int), lst.table["short_name"]))
+        hm["Школа"] = [school_label(names.get(int(s)), int(s)) for s in hm["school_id"]]
+        hm["Процедура и год"] = hm["column"]
+        col_order = list(hm.sort_values("order")["column"].drop_duplicates())
+        base = alt.Chart(hm).encode(
+            x=alt.X("Процедура и год:N", sort=col_order, title=None, axis=alt.Axis(labelAngle=-40, orient="top")),
+            y=alt.Y("Школа:N", title=None, sort=alt.SortField("Школа")))
+        rect = base.mark_rect().encode(
+            color=alt.Color("share:Q", title="Доля «2» / ниже минимума",
+                            scale=alt.Scale(scheme="orangered", domain=[0, 0.6], clamp=True),
+                            legend=alt.Legend(format=".0%")),
+            stroke=alt.condition("datum.low", alt.value("#000000"), alt.value("#ffffff")),
+            strokeWidth=alt.condition("datum.low", alt.value(2.5), alt.value(0.5)),
+            tooltip=[alt.Tooltip("Школа:N"), alt.Tooltip("procedure_ru:N", title="Процедура"),
+                     alt.Tooltip("year_ru:N", title="Учебный год"),
+                     alt.Tooltip("share:Q", title="Доля", format=".1%"),
+                     alt.Tooltip("low_count:Q", title="«2» / ниже минимума, чел."),
+                     alt.Tooltip("participants:Q", title="Участников")])
+        text = base.mark_text(fontSize=16 if meeting else 12).encode(
+            text="label:N", color=alt.condition("datum.share > 0.35", alt.value("white"), alt.value("black")))
+        n_schools = hm["school_id"].nunique()
+        chart = charts.finish(
+            (rect + text).properties(height=max(120, 26 * n_schools)),
+            title=f"Где низкие результаты: доля «2» по процедурам, {format_school_year(year - 2)} и "
+                  f"{format_school_year(year - 1)}",
+            subtitle=f"В ячейке — доля «2» (ниже минимума) в %; обведены низкие результаты (не менее "
+                     f"{settings.threshold_pct} %); пустая ячейка — нет результата.", meeting=meeting)
+        st.altair_chart(chart, width="stretch", key="ident_heatmap")
+
+# ---------------------------------------------------------------------------------------------
+# Comparison with last year's list
+# ---------------------------------------------------------------------------------------------
+with tabs[2]:
+    prev = cached_list(year - 1, territory_id, settings_json, version)
+    cmp = ld.compare_with_previous(lst, prev)
+    counts = cmp["change"].value_counts()
+    a, b, c = st.columns(3)
+    a.metric("Вошли", fmt_int(counts.get(ld.ENTERED, 0)), help=f"ШНОР в списке на {format_school_year(year)}, "
+                                                               f"но не в списке на {format_school_year(year - 1)}.")
+    b.metric("Вышли", fmt_int(counts.get(ld.LEFT, 0)), help=f"Были в списке на {format_school_year(year - 1)}, "
+                                                            f"в списке на {format_school_year(year)} их нет.")
+    c.metric("Остались", fmt_int(counts.get(ld.STAYED, 0)), help="ШНОР в обоих списках.")
+    st.caption(f"Оба списка посчитаны с одними и теми же настройками: на {format_school_year(year - 1)} и на "
+               f"{format_school_year(year)}.")
+    if not cmp.empty:
+        st.dataframe(pd.DataFrame({
+            "Изменение": cmp["change"], "Территория": cmp["territory"],
+            "ОО": show_names(cmp, "school_id"), "Статус теперь": cmp["status_now"],
+            "Основания теперь": cmp["reasons_now"], "Основания год назад": cmp["reasons_then"]}),
+            hide_index=True, width="stretch", key="ident_cmp_table")
+
+# ---------------------------------------------------------------------------------------------
+# Risk group, stably high
+# ---------------------------------------------------------------------------------------------
+with tabs[3]:
+    risk = groups["risk"]
+    st.subheader(f"Группа риска: {fmt_int(len(risk))} {plural(len(risk), 'школа', 'школы', 'школ')}")
+    st.caption(f"Не ШНОР, но в {format_school_year(year - 1)} — одна процедура с низким результатом или доля "
+               f"от {settings.threshold_pct - settings.margin_pct} до {settings.threshold_pct} %.")
+    if not risk.empty:
+        st.dataframe(pd.DataFrame({"Территория": risk["territory"], "ОО": show_names(risk),
+                                   "Код": risk["school_code"], "Почему": risk["reasons"]}),
+                     hide_index=True, width="stretch", key="ident_risk_table")
+
+with tabs[4]:
+    high = groups["high"]
+    st.subheader(f"Стабильно высокие результаты: {fmt_int(len(high))} "
+                 f"{plural(len(high), 'школа', 'школы', 'школ')}")
+    st.caption(f"Результаты есть за оба года, ни по одной процедуре не больше {settings.high_max_low_pct} % «2», "
+               f"а где известны отметки — «4» и «5» не меньше {settings.high_min_quality_pct} %. "
+               "Кандидаты в школы-партнёры для ШНОР.")
+    if not high.empty:
+        st.dataframe(pd.DataFrame({"Территория": high["territory"], "ОО": show_names(high),
+                                   "Код": high["school_code"]}), hide_index=True, width="stretch",
+                     key="ident_high_table")
+
+# ---------------------------------------------------------------------------------------------
+# Missing data
+# ---------------------------------------------------------------------------------------------
+with tabs[5]:
+    miss = ld.missing_by_procedure(lst)
+    st.subheader(f"Каких данных нет за {format_school_year(year - 2)} и {format_school_year(year - 1)}")
+    st.caption("Отсутствующий результат — «нет данных», а не «нет низкого результата». Школы, которые процедуру не "
+               "сдают по своему типу (ООШ — ЕГЭ, НОШ — ВПР 5–6 классов, ОГЭ, ЕГЭ), и процедуры, которых не было "
+               "в календаре, указаны отдельно.")
+    gaps = miss[miss["calendar"].str.contains("не проводился|отменён|только по русскому")]
+    for r in gaps.itertuples():
+        st.warning(f"{r.procedure_ru}, {r.year_ru}: {r.calendar}.", icon=":material/event_busy:")
+    st.dataframe(pd.DataFrame({
+        "Процедура": miss["procedure_ru"], "Учебный год": miss["year_ru"], "Есть результат": miss["with_result"],
+        "Нет результата": miss["missing"], "Из них не сдают по типу школы": miss["not_applicable"],
+        "Нет, хотя ожидался": miss["missing_expected"], "Календарь": miss["calendar"]}),
+        hide_index=True, width="stretch", key="ident_missing_table")
+    mm = ld.missing_matrix(lst)
+    with st.expander(f"Школы, у которых нет ожидаемых результатов: {fmt_int(len(mm))}"):
+        if not mm.empty:
+            st.dataframe(pd.DataFrame({"Территория": mm["territory"], "ОО": show_names(mm, "school_id"),
+                                       "Статус": mm["status_ru"], "Нет результатов": mm["missing"],
+                                       "Каких": mm["what"]}), hide_index=True, width="stretch",
+                         key="ident_missing_schools")
+
+# ---------------------------------------------------------------------------------------------
+# The official list
+# ---------------------------------------------------------------------------------------------
+FLASH = "_ident_flash"
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+with tabs[6]:
+    if FLASH in st.session_state:
+        kind, text = st.session_state.pop(FLASH)
+        (st.success if kind == "ok" else st.error)(text)
+    official = ol.get_list(store, year, territory_id)
+    st.subheader(f"Официальный список на {format_school_year(year)} — {territory_name}")
+    if official is not None and official.frozen:
+        st.success(f"Утверждён: {official.order_ru()}; утвердил(а) {official.approved_by or '—'} "
+                   f"{official.approved_at:%d.%m.%Y %H:%M}. Утверждённый список не меняется.",
+                   icon=":material/verified:")
+        items = ol.list_items(store, official.id)
+        inc = items[items["included"]]
+        st.dataframe(pd.DataFrame({
+            "Территория": inc["territory"], "ОО": show_names(inc, "school_id"), "Код": inc["school_code"],
+            "Критерии": inc["criteria"], "Основания": inc["reasons"],
+            "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
+            hide_index=True, width="stretch", key="ident_official_table")
+        excluded = items[items["manual"] & ~items["included"]]
+        if not excluded.empty:
+            st.markdown("**Исключены вручную:** " + "; ".join(
+                f"{school_label(n, int(i))} — {r}" for n, i, r in
+                zip(excluded["short_name"], excluded["school_id"], excluded["reason"])))
+        s = official.settings or RuleSettings()
+        st.caption(f"Список сформирован с настройками: порог {s.threshold_pct} %, критерий 2 — "
+                   f"{'любая процедура' if s.variant == 'any' else 'та же процедура'}, процедур: {len(s.procedures)}.")
+        diff = ol.diff_with_computed(store, official)
+        (st.info if diff.empty else st.warning)(ol.diff_summary_ru(diff))
+        if not diff.empty:
+            st.dataframe(pd.DataFrame({
+                "Изменение": diff["change"], "Территория": diff["territory"], "ОО": show_names(diff, "school_id"),
+                "В утверждённом списке": ["да" if x else "нет" for x in diff["included"]],
+                "Статус тогда": diff["status_then"], "Статус теперь": diff["status_now"],
+                "Основания теперь": diff["reasons_now"]}), hide_index=True, width="stretch", key="ident_diff_table")
+        st.download_button("Скачать утверждённый список (Excel)", key="ident_official_download",
+                           data=list_workbook(export_frame_from_items(items), year=year, territory_name=territory_name,
+                                              settings=s, order_ru=official.order_ru()),
+                           file_name=f"ШНОР_{year}-{year + 1}_приказ_{official.order_number}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:")
+    else:
+        manual = ol.decisions(store, official.id) if official is not None else None
+        proposal = ol.proposed_list(lst, manual)
+        inc = proposal[proposal["included"]]
+        st.info(f"Список не утверждён. Проект: {fmt_int(len(inc))} {plural(len(inc), 'школа', 'школы', 'школ')} "
+                f"(по правилу — {fmt_int(lst.shnor_count)}; решений вручную — {fmt_int(int(proposal['manual'].sum()))}). "
+                "Руководитель может включить или исключить школу с письменной причиной и утвердить список приказом.",
+                icon=":material/edit_note:")
+        st.dataframe(pd.DataFrame({
+            "Территория": inc["territory"], "ОО": show_names(inc, "school_id"), "Критерии": inc["criteria"],
+            "Статус по правилу": inc["status_ru"],
+            "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
+            hide_index=True, width="stretch", key="ident_proposal_table")
+        if manual is not None and not manual.empty:
+            names = dict(zip(proposal["school_id"], proposal["short_name"]))
+            st.markdown("**Решения вручную:**\n" + "\n".join(
+                f"- {school_label(names.get(int(r.school_id)), int(r.school_id))}: "
+                f"{'включить' if r.included else 'исключить'} — {r.reason}" for r in manual.itertuples()))
+        if can(user, "prepare_list"):
+            if what_if:
+                st.warning("Проект считается с настройками «что если» выше; при утверждении будут записаны они.")
+            with st.form("ident_decision_form", clear_on_submit=True):
+                st.markdown("**Включить или исключить школу вручную**")
+                school_ids = list(proposal["school_id"])
+                label_of = {int(r.school_id): f"{school_label(r.short_name, int(r.school_id))} ({r.territory}) — "
+                                              f"{r.status_ru}" for r in proposal.itertuples()}
+                sid = st.selectbox("Школа", school_ids, format_func=lambda i: label_of.get(int(i), str(i)),
+                                   key="ident_decision_school")
+                action = st.radio("Решение", ["include", "exclude"], horizontal=True, key="ident_decision_action",
+                                  format_func=lambda a: "включить в список" if a == "include" else "исключить из списка")
+                reason = st.text_area("Причина (обязательно)", key="ident_decision_reason",
+                                      placeholder="Например: по списку региона (приказ КОиН от 03.12.2021 № 1324)")
+                if st.form_submit_button("Записать решение"):
+                    try:
+                        ol.set_decision(store, year, territory_id, int(sid), action == "include", reason,
+                                        actor=user.name)
+                        data_changed()
+                        flash("ok", "Решение записано.")
+                    except ol.OfficialListError as exc:
+                        flash("err", str(exc))
+                    st.rerun()
+            if manual is not None and not manual.empty:
+                c1, c2 = st.columns([3, 1])
+                undo_sid = c1.selectbox("Отменить решение по школе", list(manual["school_id"]),
+                                        format_func=lambda i: label_of.get(int(i), str(i)), key="ident_clear_school")
+                if c2.button("Отменить решение", key="ident_clear"):
+                    ol.clear_decision(store, year, territory_id, int(undo_sid), actor=user.name)
+                    data_changed()
+                    flash("ok", "Решение отменено: школа снова следует правилу.")
+                    st.rerun()
+        if can(user, "approve_list"):
+            with st.form("ident_approve_form"):
+                st.markdown("**Утвердить список приказом** — после утверждения список не меняется.")
+                a, b = st.columns(2)
+                number = a.text_input("Номер приказа", key="ident_order_number")
+                date = b.date_input("Дата приказа", value=None, format="DD.MM.YYYY", key="ident_order_date",
+                                    max_value=dt.date.today())
+                sure = st.checkbox("Проверил(а) проект: утвердить и заморозить список", key="ident_approve_sure")
+                if st.form_submit_button("Утвердить список", type="primary"):
+                    if not sure:
+                        flash("err", "Отметьте, что проект проверен, — утверждённый список больше не меняется.")
+                    else:
+                        try:
+                            done = ol.approve_list(store, year, territory_id, number, date, actor=user.name,
+                                                   settings=settings)
+                            data_changed()
+                            flash("ok", f"Список на {format_school_year(year)} утверждён: {done.order_ru()}.")
+                        except ol.OfficialListError as exc:
+                            flash("err", str(exc))
+                    st.rerun()
+        elif not meeting:
+            st.caption("Утверждает список руководитель (роль «руководитель» или «администратор»).")
+
+    # the region's own list
+    st.divider()
+    st.subheader("Список региона")
+    st.caption("Таблица из приказа региона (например, приложение 3: «Территория | ОО») — сравнивается со списком по "
+               "правилу. Наименования сопоставляются с реестром внутри территории (регистр, кавычки, сокращения "
+               "СОШ/ООШ не важны).")
+    if can(user, "upload_region_list"):
+        with st.form("ident_region_form", clear_on_submit=True):
+            up = st.file_uploader("Файл списка региона: перетащите файл сюда или нажмите Browse files "
+                                  "(.xlsx, .xls, .ods, .csv; до 50 МБ)", type=["xlsx", "xls", "ods", "csv"],
+                                  key="ident_region_file")
+            if st.form_submit_button("Загрузить список региона") and up is not None:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / Path(up.name).name
+                    path.write_bytes(up.getvalue())
+                    rep = ol.import_region_list(store, path, year, file_name=up.name, actor=user.name,
+                                                scope_territory_id=user.territory_id)
+                data_changed()
+                if rep.status == "stored":
+                    flash("ok", rep.summary_ru() + "".join(f"\n\n{i.text()}" for i in rep.issues))
+                else:
+                    flash("err", "\n\n".join(i.text() for i in rep.issues))
+                st.rerun()
+    rl = ol.region_lists(store, year)
+    if rl.empty:
+        st.caption(f"Список региона на {format_school_year(year)} не загружен.")
+    else:
+        rl_label = {int(r.id): f"{r.file_name} — {r.schools} школ, загружен {pd.Timestamp(r.uploaded_at):%d.%m.%Y %H:%M}"
+                    + (f" ({r.uploaded_by})" if r.uploaded_by else "") for r in rl.itertuples()}
+        rid = st.selectbox("Загруженный список региона", list(rl_label), format_func=lambda i: rl_label[i],
+                           key="ident_region_pick")
+        rc = ol.compare_with_region_list(store, int(rid), lst)
+        vc = rc["verdict"].value_counts()
+        a, b, c, d = st.columns(4)
+        a.metric("В обоих списках", fmt_int(vc.get(ol.BOTH, 0)))
+        b.metric("Только в списке региона", fmt_int(vc.get(ol.ONLY_REGION, 0)))
+        c.metric("Только по расчёту", fmt_int(vc.get(ol.ONLY_COMPUTED, 0)))
+        d.metric("Не найдены в реестре", fmt_int(vc.get(ol.NOT_FOUND, 0)))
+        st.dataframe(pd.DataFrame({
+            "Сравнение": rc["verdict"], "Территория": rc["territory"],
+            "ОО": [school_label(n, int(i)) if not pd.isna(i) else ("школа не из реестра" if is_anonymised() else n)
+                   for n, i in zip(rc["school"], rc["school_id"])],
+            "Статус по правилу": rc["status_ru"], "Основания": rc["reasons"]}),
+            hide_index=True, width="stretch", key="ident_region_table")
