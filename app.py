@@ -25,4 +25,9 @@ if not pages:
     guard.render_shell(user)
     st.warning("Для вашей роли пока нет доступных страниц. Обратитесь к администратору.")
     st.stop()
-st.navigation(pages, position="top" if meeting.is_meeting() else "sidebar").run()
+page = st.navigation(pages, position="top" if meeting.is_meeting() else "sidebar")
+wanted = st.session_state.pop(guard.WANTED_PAGE_KEY, None)   # a page address opened before the router ran
+if wanted and user.may_open(wanted) and (ROOT / guard.PAGE_BY_KEY[wanted].file).is_file():
+    st.switch_page(guard.PAGE_BY_KEY[wanted].file)
+with guard.routed():
+    page.run()

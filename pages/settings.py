@@ -15,6 +15,7 @@ user = page_guard("settings")
 from shnor import procedures, reference  # noqa: E402  (after the guard: nothing runs for strangers)
 from shnor.analysis import load_rule_settings, save_rule_settings  # noqa: E402
 from shnor.rule import RuleSettings  # noqa: E402
+from shnor.ui import meeting  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
 from shnor.years import format_school_year, school_year_of_date  # noqa: E402
 
@@ -27,7 +28,9 @@ st.title("Настройки")
 _flash = st.session_state.pop("_settings_flash", None)
 if _flash:
     st.success(_flash)
-if not (is_admin_rule or is_admin_ref or is_admin_targets):
+if meeting.is_meeting():
+    st.caption("Режим совещания: настройки показаны без возможности изменения.")
+elif not (is_admin_rule or is_admin_ref or is_admin_targets):
     st.caption("Настройки показаны для просмотра: менять их может администратор. Попробовать другие параметры "
                "правила без сохранения можно на странице «Выявление ШНОР».")
 

@@ -17,7 +17,10 @@ Also here: `current_user()`, `logout()`, `can(user, action)` (False in meeting m
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -31,6 +34,35 @@ _TOKEN_KEY = "_shnor_token"         # session_state: this Streamlit session's lo
 _NOTICE_KEY = "_shnor_login_notice"  # session_state: why the login form is shown again (expired, logged out)
 _CLEAR_COOKIE_KEY = "_shnor_clear_cookie"
 _REJECTED_KEY = "_shnor_rejected_token"   # a cookie token already found dead in this Streamlit session
+WANTED_PAGE_KEY = "_shnor_wanted_page"    # a page opened directly (bypassing app.py), to reopen through it
+_ROUTING = threading.local()
+
+
+@contextmanager
+def routed():
+    """app.py runs the chosen page inside this: the guard then knows the page came through the router."""
+    _ROUTING.on = True
+    try:
+        yield
+    finally:
+        _ROUTING.on = False
+
+
+def _is_routed() -> bool:
+    return bool(getattr(_ROUTING, "on", False))
+
+
+def _router_path() -> Path | None:
+    """app.py when this server's entry script is the router (not when a page file is itself the entry)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    main = Path(ctx.main_script_path) if ctx and ctx.main_script_path else None
+    return main if main is not None and main.name == "app.py" and main.is_file() else None
+
+
+_HIDE_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
+                 "[data-testid='stExpandSidebarButton'] {display: none}</style>")
+_HIDE_FILE_NAV = "<style>[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] {display: none}</style>"
 
 
 @dataclass(frozen=True)
@@ -139,6 +171,7 @@ def login_form() -> None:
     """The login form: «Логин», «Пароль», «Войти». On success the script reruns as the user."""
     if st.session_state.pop(_CLEAR_COOKIE_KEY, None) or _cookie_token():
         _write_cookie(None, 0, key="shnor_cookie_clear")
+    st.html(_HIDE_SIDEBAR)   # nothing to navigate before login
     _, mid, _ = st.columns([1, 2, 1])
     with mid:
         st.title("Мониторинг ШНОР")
@@ -196,10 +229,18 @@ def page_guard(page_key: str) -> User:
     the login form or a refusal and stops the script (no data of the page is ever computed)."""
     if page_key not in accounts.PAGE_ROLES:
         raise KeyError(f"unknown page key {page_key!r}")
+    routed_here = _is_routed()
+    if not routed_here:
+        # Run directly (a fresh server's first request to a page address): hide Streamlit's list of the
+        # pages/ files, and after login reopen this page through the router with the role's menu.
+        st.html(_HIDE_FILE_NAV)
     user = current_user()
     if user is None:
         login_form()
         st.stop()
+    if not routed_here and _router_path() is not None:
+        st.session_state[WANTED_PAGE_KEY] = page_key
+        st.switch_page(str(_router_path()))
     render_shell(user)
     if not user.may_open(page_key):
         info = PAGE_BY_KEY.get(page_key)
