@@ -1,0 +1,267 @@
+"""Загрузка: several files at once; for each the layout found, year and procedure (asked when the file does
+not say), a preview of the parsed rows, errors and warnings by row, unmatched schools mapped once, then
+«Сохранить». Import history with undo (confirmed). The template and the scales and thresholds in use."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+
+import pandas as pd
+import streamlit as st
+
+from shnor import procedures
+from shnor.export import reference_workbook
+from shnor.importing.layouts.template import template_workbook
+from shnor.importing.model import Hints
+from shnor.importing.service import NEW_SCHOOL, undo_import
+from shnor.ui import upload_flow as uf
+from shnor.ui.db import data_changed, get_store
+from shnor.ui.guard import can, page_guard
+from shnor.years import format_school_year, school_year_of_date
+
+user = page_guard("upload")
+store = get_store()
+scope = user.territory_id
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+st.title("Загрузка")
+if not can(user, "upload"):
+    st.info("В режиме совещания загрузка скрыта. Выключите режим совещания, чтобы загрузить файлы.")
+    st.stop()
+
+tab_files, tab_history, tab_templates = st.tabs(["Файлы", "История загрузок", "Шаблоны и справочники"])
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+PENDING = "_upload_pending"
+if PENDING not in st.session_state:
+    st.session_state[PENDING] = {}
+if "_upload_dir" not in st.session_state:
+    st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="shnor-upload-")
+pending: dict[str, uf.PendingUpload] = st.session_state[PENDING]
+
+this_year = school_year_of_date(dt.date.today())
+YEAR_OPTIONS = [None] + list(range(this_year, 2014, -1))
+PROC_OPTIONS = [None, "OGE", "EGE"] + list(procedures.CATALOGUE)
+
+
+def proc_label(code: str | None) -> str:
+    if code is None:
+        return "— как в файле —"
+    if code == "OGE":
+        return "ОГЭ (все предметы таблицы)"
+    if code == "EGE":
+        return "ЕГЭ (все предметы таблицы)"
+    return procedures.name_ru(code)
+
+
+def school_options() -> tuple[list[int], dict[int, str]]:
+    schools = store.schools(territory_id=scope)
+    return list(schools["id"].astype(int)), {int(r.id): f"{r.short_name} ({r.territory})"
+                                             for r in schools.itertuples()}
+
+
+with tab_files:
+    files = st.file_uploader(
+        "Файлы с результатами: перетащите файлы сюда или нажмите Browse files; до 50 МБ каждый; "
+        ".xlsx, .xls, .ods, .csv", type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
+        key="upload_files",
+        help="Протоколы ВПР из ФИС ОКО, отчёты ФИС ОКО «Статистика по отметкам», таблицы ОГЭ/ЕГЭ по школам из РЦОИ, "
+             "шаблон системы, реестр школ. Формат определяется по содержимому. Можно выбрать несколько файлов "
+             "сразу: каждый проверяется и сохраняется отдельно.")
+    if scope is not None:
+        st.info(f"Вы работаете с территорией «{user.territory}»: из файлов сохраняются только строки её школ; "
+                "сколько строк пропущено, будет сказано.", icon=":material/location_on:")
+
+    current: dict[str, uf.PendingUpload] = {}
+    for f in files or []:
+        data = f.getvalue()
+        sha = hashlib.sha256(data).hexdigest()
+        p = pending.get(sha) or uf.stage_upload(f.name, data, st.session_state["_upload_dir"])
+        current[sha] = p
+    st.session_state[PENDING] = pending = current
+    if not pending:
+        st.caption("Файлы не выбраны. Образец для ручного ввода — во вкладке «Шаблоны и справочники».")
+
+    for p in pending.values():
+        with st.container(border=True, key=f"upload_card_{p.key}"):
+            st.markdown(f"#### {p.file_name}")
+            if p.saved is not None:
+                st.success(p.saved.summary_ru(), icon=":material/task_alt:")
+                warns = uf.issues_frame(p.saved)
+                if not warns.empty:
+                    with st.expander(f"Предупреждения при сохранении: {len(warns)}"):
+                        st.dataframe(warns, hide_index=True, width="stretch")
+                continue
+            if p.report is None:
+                with st.spinner(f"Проверяю {p.file_name}…"):
+                    uf.preview(store, p, user.name, scope)
+            rep = p.report
+            ask = uf.asks(rep)
+            if rep.status != "duplicate":
+                what = [f"формат: **{rep.layout_ru or 'не распознан'}**"]
+                what.append("процедура: " + (procedures.name_ru(rep.procedure) if rep.procedure else
+                                             ("не указана в файле" if "procedure" in ask else "по строкам файла")))
+                what.append("учебный год: " + (format_school_year(rep.year) if rep.year is not None else
+                                               ("не указан в файле" if "year" in ask else "по строкам файла")))
+                st.markdown("; ".join(what))
+
+            # year and procedure: asked when the file does not say them, optional otherwise
+            if rep.status != "duplicate" and rep.layout:
+                box = st.container() if ask else st.expander("Указать процедуру и учебный год вручную")
+                with box:
+                    if ask:
+                        st.warning("В файле не сказано: " + " и ".join(
+                            x for x, k in (("какая это процедура", "procedure"), ("за какой учебный год", "year"))
+                            if k in ask) + ". Выберите и проверьте файл снова.", icon=":material/help:")
+                    c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+                    proc = c1.selectbox("Процедура", PROC_OPTIONS, format_func=proc_label, key=f"upload_proc_{p.key}",
+                                        index=PROC_OPTIONS.index(p.hints.procedure)
+                                        if p.hints.procedure in PROC_OPTIONS else 0)
+                    year = c2.selectbox("Учебный год", YEAR_OPTIONS, key=f"upload_year_{p.key}",
+                                        format_func=lambda y: "— как в файле —" if y is None else format_school_year(y),
+                                        index=YEAR_OPTIONS.index(p.hints.year) if p.hints.year in YEAR_OPTIONS else 0,
+                                        help="Учебный год, к которому относятся результаты. Осенние работы по "
+                                             "умолчанию относятся к году, программу которого проверяют.")
+                    if c3.button("Проверить снова", key=f"upload_recheck_{p.key}"):
+                        p.hints = Hints(procedure=proc, year=year, territory=p.hints.territory)
+                        with st.spinner(f"Проверяю {p.file_name}…"):
+                            uf.preview(store, p, user.name, scope)
+                        st.rerun()
+
+            if rep.status == "duplicate":
+                st.info(rep.summary_ru(), icon=":material/content_copy:")
+            elif rep.status == "refused":
+                st.error(rep.summary_ru(), icon=":material/block:")
+            elif rep.status == "needs_mapping":
+                st.warning(rep.summary_ru(), icon=":material/link:")
+            else:
+                st.info(rep.summary_ru(), icon=":material/fact_check:")
+
+            issues = uf.issues_frame(rep)
+            if not issues.empty and rep.status != "duplicate":
+                n_err = int((issues["Уровень"] == "ошибка").sum())
+                st.markdown(f"**Ошибки и предупреждения по строкам:** {len(issues)}"
+                            + (f" (ошибок: {n_err})" if n_err else ""))
+                st.dataframe(issues, hide_index=True, width="stretch", key=f"upload_issues_{p.key}",
+                             column_config={"Сообщение": st.column_config.TextColumn(width="large")})
+
+            # unmatched schools: map once (remembered by the service on save)
+            if rep.unmatched:
+                ids, labels = school_options()
+                st.markdown("**Сопоставьте школы с реестром** — один раз: в следующих файлах эти названия и коды "
+                            "узнаются сами.")
+                with st.form(f"upload_map_{p.key}"):
+                    choice: dict[str, int | None] = {}
+                    for i, u in enumerate(rep.unmatched):
+                        cand = [sid for sid, _ in u.candidates]
+                        opts = [None] + cand + [NEW_SCHOOL] + [sid for sid in ids if sid not in cand]
+                        lab = dict(labels) | {sid: f"{name} (похожее название)" for sid, name in u.candidates}
+                        rows = ", ".join(str(x) for x in u.rows[:8]) + (" …" if len(u.rows) > 8 else "")
+                        choice[u.key] = st.selectbox(
+                            f"«{u.name or u.code}» ({u.territory or 'территория не указана'}; строки {rows}) — {u.reason}",
+                            opts, key=f"upload_map_{p.key}_{i}",
+                            index=opts.index(p.mappings.get(u.key)) if p.mappings.get(u.key) in opts else 0,
+                            format_func=lambda sid, lab=lab: ("— выберите школу —" if sid is None else
+                                                              "создать новую школу" if sid == NEW_SCHOOL else
+                                                              lab.get(sid, str(sid))))
+                    if st.form_submit_button("Применить сопоставление"):
+                        chosen = {k: v for k, v in choice.items() if v is not None}
+                        if len(chosen) < len(choice):
+                            st.session_state[f"_upload_map_msg_{p.key}"] = "Выберите школу (или «создать новую школу») " \
+                                                                          "для каждой строки."
+                        p.mappings.update(chosen)
+                        with st.spinner(f"Проверяю {p.file_name}…"):
+                            uf.preview(store, p, user.name, scope)
+                        st.rerun()
+                msg = st.session_state.pop(f"_upload_map_msg_{p.key}", None)
+                if msg:
+                    st.error(msg)
+
+            prev = uf.preview_frame(rep)
+            if not prev.empty:
+                st.markdown(f"**Что будет сохранено** (первые {len(prev)} из {rep.rows_stored + rep.unchanged}):")
+                st.dataframe(prev, hide_index=True, width="stretch", key=f"upload_preview_{p.key}")
+
+            if rep.status == "preview":
+                if st.button("Сохранить", key=f"upload_save_{p.key}", type="primary", icon=":material/save:"):
+                    with st.spinner(f"Сохраняю {p.file_name}…"):
+                        saved = uf.save(store, p, user.name, scope)
+                    data_changed()
+                    if saved.status != "stored":
+                        st.session_state[f"_upload_save_msg_{p.key}"] = saved.summary_ru()
+                    st.rerun()
+            msg = st.session_state.pop(f"_upload_save_msg_{p.key}", None)
+            if msg:
+                st.error(msg)
+
+    ready = [p for p in pending.values() if p.saved is None and p.report is not None and p.report.status == "preview"]
+    if len(ready) > 1 and st.button(f"Сохранить все готовые ({len(ready)})", key="upload_save_all", type="primary"):
+        for p in ready:
+            uf.save(store, p, user.name, scope)
+        data_changed()
+        st.rerun()
+
+# ---------------------------------------------------------------------------------------------
+# History with undo
+# ---------------------------------------------------------------------------------------------
+UNDO = "_upload_undo_confirm"
+with tab_history:
+    msg = st.session_state.pop("_upload_undo_msg", None)
+    if msg:
+        (st.success if msg[0] == "ok" else st.error)(msg[1])
+    batches = store.batches()
+    if batches.empty:
+        st.caption("Загрузок ещё не было.")
+    else:
+        st.dataframe(uf.history_frame(batches), hide_index=True, width="stretch", key="upload_history")
+        stored = batches[batches["status"] == "stored"]
+        if scope is not None:  # a territory-bound methodist undoes only their own imports
+            stored = stored[stored["created_by"] == user.name]
+        if can(user, "undo_import") and not stored.empty:
+            label = {int(r.id): f"№ {int(r.id)} — {r.file_name} ({pd.Timestamp(r.created_at):%d.%m.%Y %H:%M})"
+                     for r in stored.itertuples()}
+            c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+            # keyed on the newest batch: after a new import the choice starts from it again
+            bid = c1.selectbox("Отменить загрузку", list(label), format_func=lambda b: label[b],
+                               key=f"upload_undo_pick_{max(label)}",
+                               help="Значения этой загрузки удаляются, прежние значения (которые она заменила) "
+                                    "возвращаются.")
+            if c2.button("Отменить загрузку…", key="upload_undo"):
+                st.session_state[UNDO] = int(bid)
+            if st.session_state.get(UNDO) in label:
+                b = st.session_state[UNDO]
+                row = stored[stored["id"] == b].iloc[0]
+                st.warning(f"Отменить загрузку {label[b]}? Будут удалены сохранённые ею значения "
+                           f"({int(row['rows_stored'] or 0)}), а значения, которые она заменила, — восстановлены.",
+                           icon=":material/warning:")
+                y, n = st.columns(2)
+                if y.button("Да, отменить загрузку", key="upload_undo_yes", type="primary"):
+                    try:
+                        st.session_state["_upload_undo_msg"] = ("ok", undo_import(store, b, actor=user.name))
+                    except ValueError as exc:
+                        st.session_state["_upload_undo_msg"] = ("err", str(exc))
+                    st.session_state.pop(UNDO, None)
+                    data_changed()
+                    st.rerun()
+                if n.button("Нет, оставить", key="upload_undo_no"):
+                    st.session_state.pop(UNDO, None)
+                    st.rerun()
+
+# ---------------------------------------------------------------------------------------------
+# Templates and reference data
+# ---------------------------------------------------------------------------------------------
+with tab_templates:
+    st.markdown("**Шаблон системы** — для результатов, которых нет в других форматах: одна строка на школу, процедуру "
+                "и учебный год (столбцы «Учебный год», «Процедура», «Код ОО», «Наименование ОО», «Территория», "
+                "«Участников», «Низкий результат, чел.»; по желанию «2»–«5» и средний балл).")
+    st.download_button("Скачать шаблон (Excel)", data=template_workbook(), file_name="шаблон_результатов.xlsx",
+                       mime=XLSX, icon=":material/download:", key="upload_template")
+    st.markdown("**Шкалы ВПР и пороги экзаменов**, по которым сейчас считаются отметки «2» и «ниже минимума».")
+    st.download_button("Скачать шкалы и пороги (Excel)", key="upload_reference", icon=":material/download:",
+                       data=reference_workbook(store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"),
+                                               store.exam_thresholds()),
+                       file_name="шкалы_и_пороги.xlsx", mime=XLSX)
+    st.caption("Поменять шкалы и пороги может администратор на странице «Настройки».")

@@ -1,0 +1,178 @@
+"""The upload page's flow for one file, without Streamlit (so tests can drive it directly):
+
+    p = stage_upload("vpr.xlsx", data, workdir)      # bytes saved to a private temp file
+    preview(store, p, actor, scope)                   # parse once (child process) + dry run -> p.report
+    asks(p.report)                                    # {"procedure", "year"} the file did not say
+    p.hints = Hints(procedure=..., year=...); preview(...)   # re-parsed only when the hints changed
+    p.mappings = {u.key: school_id or NEW_SCHOOL}; preview(...)  # unmatched schools mapped once
+    save(store, p, actor, scope)                      # stored with the parse of the preview (no re-parse)
+
+Issues are turned into a table «лист | строка | столбец | значение | сообщение» by `issues_frame`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import threading
+import types
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from ..fmt import fmt_pct
+from ..importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
+from ..importing.sandbox import parse_in_child
+from ..importing.service import ImportReport, import_file
+from ..store import Store
+
+LEVEL_RU = {ERROR: "ошибка", WARNING: "предупреждение", ROW_ERROR: "строка пропущена"}
+STATUS_RU = {"preview": "готов к сохранению", "stored": "сохранён", "duplicate": "уже загружен",
+             "refused": "отклонён", "needs_mapping": "нужно сопоставить школы"}
+
+
+@dataclass
+class PendingUpload:
+    file_name: str
+    sha256: str
+    path: Path
+    hints: Hints = field(default_factory=Hints)
+    mappings: dict[str, int] = field(default_factory=dict)
+    parsed: ParsedFile | None = None
+    parsed_with: Hints | None = None   # the hints the parse was made with
+    report: ImportReport | None = None
+    saved: ImportReport | None = None
+    parses: int = 0                    # how many times the file was parsed (the tests check re-use)
+
+    @property
+    def key(self) -> str:
+        return self.sha256[:12]
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name).name.replace("\x00", "")
+    return re.sub(r"[\\/:*?\"<>|]+", "_", base) or "file"
+
+
+def stage_upload(file_name: str, data: bytes, workdir: str | Path) -> PendingUpload:
+    """Save uploaded bytes to a private file (named by content, keeping the extension for the reader)."""
+    sha = hashlib.sha256(data).hexdigest()
+    d = Path(workdir) / sha[:16]
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / _safe_name(file_name)
+    path.write_bytes(data)
+    return PendingUpload(file_name=file_name, sha256=sha, path=path)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def neutral_main():
+    """multiprocessing's forkserver children (and the forkserver itself) re-run the parent's `__main__` from its
+    file. Inside Streamlit, `__main__` is the app script (the script runner installs it), so a parse child would
+    run the page — log in, open the database the server holds — and die. While the parse child starts, show
+    multiprocessing a `__main__` without a file; put the script's back unless a new script run replaced it."""
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        stub = types.ModuleType("__main__")
+        sys.modules["__main__"] = stub
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is stub and saved is not None:
+                sys.modules["__main__"] = saved
+
+
+def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
+    if p.parsed is None or p.parsed_with != p.hints:
+        with neutral_main():
+            p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.mark_scales())
+        p.parsed_with = replace(p.hints)
+        p.parses += 1
+    return p.parsed
+
+
+def preview(store: Store, p: PendingUpload, actor: str | None, scope_territory_id: int | None) -> ImportReport:
+    """Everything checked, nothing kept: the layout, year, procedure, rows, issues and unmatched schools."""
+    if store.batch_by_sha(p.sha256) is None:
+        _parse_if_needed(store, p)
+    p.report = import_file(store, p.path, p.file_name, hints=p.hints, actor=actor,
+                           scope_territory_id=scope_territory_id, mappings=p.mappings or None, dry_run=True,
+                           parsed=p.parsed)
+    return p.report
+
+
+def save(store: Store, p: PendingUpload, actor: str | None, scope_territory_id: int | None) -> ImportReport:
+    """Store the file with the parse of its preview; the mappings are remembered by the service."""
+    parsed = _parse_if_needed(store, p)
+    rep = import_file(store, p.path, p.file_name, hints=p.hints, actor=actor, scope_territory_id=scope_territory_id,
+                      mappings=p.mappings or None, parsed=parsed)
+    p.report = rep
+    if rep.status == "stored":
+        p.saved = rep
+    return rep
+
+
+_ASK_PROCEDURE = re.compile(r"какая это работа|не удалось определить (работу|экзамен)|укажите процедуру|"
+                            r"выберите процедуру|какой это экзамен", re.I)
+_ASK_YEAR = re.compile(r"за какой учебный год|не удалось определить учебный год|учебный год при загрузке|"
+                       r"выберите учебный год|учебный год в форме", re.I)
+
+
+def asks(report: ImportReport | None) -> set[str]:
+    """What the form must ask because the file does not say it: "procedure" and/or "year"."""
+    if report is None or report.status != "refused":
+        return set()
+    out = set()
+    for i in report.issues:
+        if i.level != ERROR:
+            continue
+        if _ASK_PROCEDURE.search(i.message):
+            out.add("procedure")
+        if _ASK_YEAR.search(i.message):
+            out.add("year")
+    return out
+
+
+def issues_frame(report: ImportReport) -> pd.DataFrame:
+    """Errors and warnings by row: уровень, лист, строка, столбец, значение, сообщение (errors first)."""
+    order = {ERROR: 0, ROW_ERROR: 1, WARNING: 2}
+    rows = sorted(report.issues, key=lambda i: (order.get(i.level, 3), i.sheet or "", i.row or 0))
+    return pd.DataFrame([{
+        "Уровень": LEVEL_RU.get(i.level, i.level), "Лист": i.sheet or "", "Строка": "" if i.row is None else str(i.row),
+        "Столбец": i.column or "", "Значение": "" if i.value is None else str(i.value), "Сообщение": i.message}
+        for i in rows], columns=["Уровень", "Лист", "Строка", "Столбец", "Значение", "Сообщение"])
+
+
+def preview_frame(report: ImportReport, limit: int = 500) -> pd.DataFrame:
+    """The parsed rows as the service would store them, shares pre-formatted in Russian."""
+    df = report.preview if report.preview is not None else pd.DataFrame()
+    df = df.head(limit).copy()
+    if "Доля" in df.columns:
+        df["Доля"] = [fmt_pct(x) if pd.notna(x) else "—" for x in df["Доля"]]
+    return df
+
+
+def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
+    """Import history for display: №, файл, формат, процедура, год, строк, статус, когда, кто."""
+    from .. import procedures
+    from ..years import format_school_year
+    layouts = {"1A": "протокол ВПР (осень 2020)", "1B": "протокол ВПР (весна 2021)", "1C": "протокол ВПР (с 2022)",
+               "2": "отчёт ФИС ОКО", "3": "таблица ОГЭ/ЕГЭ", "4": "шаблон", "5A": "реестр школ", "5B": "реестр (форма ФИС ОКО)"}
+    return pd.DataFrame({
+        "№": batches["id"].astype(int),
+        "Файл": batches["file_name"],
+        "Формат": [layouts.get(x, x or "") for x in batches["layout"]],
+        "Процедура": [procedures.name_ru(x) if isinstance(x, str) else "несколько" for x in batches["procedure"]],
+        "Год": [format_school_year(int(y)) if pd.notna(y) else "несколько" for y in batches["year"]],
+        "Строк прочитано": batches["rows_read"].astype("Int64"),
+        "Сохранено": batches["rows_stored"].astype("Int64"),
+        "Статус": ["отменена " + (f"{pd.Timestamp(u):%d.%m.%Y %H:%M}" if pd.notna(u) else "") + (f" ({b})" if b else "")
+                   if s == "undone" else "сохранена" for s, u, b in zip(batches["status"], batches["undone_at"],
+                                                                       batches["undone_by"])],
+        "Когда": [f"{pd.Timestamp(t):%d.%m.%Y %H:%M}" for t in batches["created_at"]],
+        "Кто": batches["created_by"].fillna(""),
+    })

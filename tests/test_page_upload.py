@@ -1,0 +1,244 @@
+"""«Загрузка»: the flow (shnor.ui.upload_flow) directly, and the page through AppTest — several files at once,
+preview, errors by row, mapping an unmatched school once, «Сохранить», history with confirmed undo, the
+territory scope, downloads, and that roles without upload rights see nothing of the page."""
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from listdb import NORTH, build
+from pagetest import build_with_users, page_as, texts
+from shnor.importing.layouts.template import HEADERS
+from shnor.importing.model import Hints
+from shnor.importing.service import NEW_SCHOOL
+from shnor.store import Store
+from shnor.ui import upload_flow as uf
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_bytes(rows) -> bytes:
+    """A file of layout 4 (the project's template) with the given rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(HEADERS[:7]))
+    for r in rows:
+        ws.append(list(r))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+Y = "2022/2023"
+GOOD = [(Y, "VPR-MATH-5", "sch420001", "МБОУ «СОШ № 1»", NORTH, 20, 5),
+        (Y, "ВПР, математика, 5 кл.", None, "Школа имени Пушкина", NORTH, 15, 2),   # no code, unknown name
+        (Y, "VPR-MATH-5", "sch420004", "МБОУ «СОШ № 4»", "Южный район", 10, 1)]
+BAD = [(Y, "VPR-MATH-5", "sch420003", "МАОУ «Гимназия № 3»", NORTH, 10, 12)]  # low > participants
+
+
+# ---------------------------------------------------------------------------------------------
+# The flow, directly
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def store(tmp_path):
+    build(tmp_path / "t.duckdb", tmp_path)
+    s = Store.open(tmp_path / "t.duckdb")
+    yield s
+    s.close()
+
+
+def test_flow_asks_procedure_and_year_and_saves_with_the_parse_of_the_preview(store, tmp_path):
+    # a ВПР protocol (layout 1B) whose content names neither the work nor the year
+    header = ["логин школы", "регион", "номер обучающегося", "код обучающегося",
+              "отметка за предыдущую четверть/триместр", "пол", "класс", "вариант", "всего баллов", "балл за 1"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(header)
+    for i, total in enumerate([3, 5, 6, 9, 12, 15, 18, 20, 2, 11]):  # scale 2020: 0-6 -> «2»: 4 of 10
+        ws.append(["sch420001", NORTH, str(i + 1), str(50001 + i), "4", "м", "а", "1", str(total), "1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    p = uf.stage_upload("протокол.xlsx", buf.getvalue(), tmp_path / "up")
+    rep = uf.preview(store, p, "methodist", None)
+    assert rep.status == "refused" and rep.layout == "1B" and uf.asks(rep) == {"procedure"}
+    p.hints = Hints(procedure="VPR-MATH-5")
+    rep = uf.preview(store, p, "methodist", None)
+    assert uf.asks(rep) == {"year"} and p.parses == 2
+    p.hints = Hints(procedure="VPR-MATH-5", year=2020)
+    rep = uf.preview(store, p, "methodist", None)
+    assert rep.status == "preview" and uf.asks(rep) == set() and p.parses == 3
+    assert rep.procedure == "VPR-MATH-5" and rep.year == 2020
+    prev = uf.preview_frame(rep)
+    assert list(prev["Участников"]) == [10] and list(prev["Низкий результат, чел."]) == [4]
+    assert list(prev["Доля"]) == ["40,0\u00a0%"]
+    assert store.scalar("SELECT low_count FROM results WHERE procedure = 'VPR-MATH-5' AND year = 2020") is None
+    uf.preview(store, p, "methodist", None)           # same hints: not parsed again
+    saved = uf.save(store, p, "methodist", None)
+    assert saved.status == "stored" and p.parses == 3  # the preview's parse was stored, no re-parse
+    assert store.scalar("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id "
+                        "WHERE s.fisoko_login = 'sch420001' AND procedure = 'VPR-MATH-5' AND year = 2020") == 4
+    again = uf.stage_upload("копия.xlsx", buf.getvalue(), tmp_path / "up")
+    assert uf.preview(store, again, "methodist", None).status == "duplicate"
+
+
+def test_flow_mapping_is_passed_and_remembered(store, tmp_path):
+    p = uf.stage_upload("шаблон.xlsx", template_bytes(GOOD), tmp_path / "up")
+    rep = uf.preview(store, p, "methodist", None)
+    assert rep.status == "needs_mapping" and [u.name for u in rep.unmatched] == ["Школа имени Пушкина"]
+    sid2 = int(store.scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
+    p.mappings = {rep.unmatched[0].key: sid2}
+    assert uf.preview(store, p, "methodist", None).status == "preview"
+    assert uf.save(store, p, "methodist", None).status == "stored"
+    # the next file with that name matches by itself
+    p2 = uf.stage_upload("шаблон2.xlsx", template_bytes([(Y, "VPR-RUS-5", None, "школа имени пушкина", NORTH, 9, 1)]),
+                         tmp_path / "up")
+    assert uf.preview(store, p2, "methodist", None).status == "preview"
+
+
+def test_flow_new_school_and_issue_table(store, tmp_path):
+    p = uf.stage_upload("плохой.xlsx", template_bytes(BAD), tmp_path / "up")
+    rep = uf.preview(store, p, "methodist", None)
+    assert rep.status == "refused"
+    t = uf.issues_frame(rep)
+    row = t.iloc[0]
+    assert (row["Уровень"], row["Лист"], row["Строка"], row["Значение"]) == ("ошибка", "Sheet", "2", "12")
+    assert row["Столбец"] == "Низкий результат, чел." and "больше числа участников" in row["Сообщение"]
+    p = uf.stage_upload("новая.xlsx", template_bytes(GOOD[1:2]), tmp_path / "up")
+    rep = uf.preview(store, p, "methodist", None)
+    p.mappings = {rep.unmatched[0].key: NEW_SCHOOL}
+    assert uf.save(store, p, "methodist", None).status == "stored"
+    assert store.scalar("SELECT count(*) FROM schools WHERE short_name = 'Школа имени Пушкина'") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def db(tmp_path, monkeypatch, clear_streamlit_caches):
+    monkeypatch.setenv("SHNOR_DB", str(tmp_path / "t.duckdb"))
+    return build_with_users(tmp_path / "t.duckdb", tmp_path)
+
+
+def page_store():
+    from shnor.ui.db import get_store
+    return get_store()
+
+
+def run(user):
+    at = page_as("upload", user, timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at, label):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}: {[b.label for b in at.button]}"
+    return found[0]
+
+
+def frames(at, column):
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+@pytest.mark.parametrize("user", ["viewer", "head"])
+def test_roles_without_upload_rights_see_no_page_content(db, user):
+    at = run(user)
+    assert any("недоступна" in e.value for e in at.error)
+    assert not at.get("file_uploader") and not at.dataframe and not at.get("download_button")
+
+
+def test_the_uploader_says_in_russian_what_to_do(db):
+    at = run("methodist")
+    up = at.get("file_uploader")[0]
+    assert "Перетащите файлы сюда или нажмите Browse files" in up.label.replace("перетащите", "Перетащите")
+    assert "до 50 МБ каждый" in up.label and ".xlsx, .xls, .ods, .csv" in up.label
+    assert up.proto.multiple_files
+    assert len(at.get("download_button")) == 2  # the template, the scales and thresholds
+
+
+def test_two_files_at_once_map_save_and_undo(db):
+    at = run("methodist")
+    at.get("file_uploader")[0].set_value([("хороший.xlsx", template_bytes(GOOD), XLSX),
+                                          ("плохой.xlsx", template_bytes(BAD), XLSX)]).run()
+    assert not at.exception
+    t = texts(at)
+    assert "#### хороший.xlsx" in t and "#### плохой.xlsx" in t
+    assert "формат: **Шаблон системы (плоская таблица)**" in t
+    assert "плохой.xlsx: файл отклонён, ничего не сохранено." in t
+    issues = frames(at, "Сообщение")
+    assert any((f["Строка"] == "2").any() and (f["Значение"] == "12").any() for f in issues)
+    assert "1 школ(ы) не сопоставлены" in t
+    # map «Школа имени Пушкина» to ООШ № 2 once
+    sid2 = int(page_store().scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
+    [mapper] = [s for s in at.selectbox if "Школа имени Пушкина" in s.label]
+    mapper.set_value(sid2)
+    button(at, "Применить сопоставление").click().run()
+    assert not at.exception
+    t = texts(at)
+    assert "хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; будет сохранено строк: 3" in t
+    preview = frames(at, "Изменение")[0]
+    assert list(preview["Низкий результат, чел."]) == [5, 2, 1]
+    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 0  # nothing kept yet
+    button(at, "Сохранить").click().run()
+    assert not at.exception
+    assert "хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; сохранено строк: 3" in texts(at)
+    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 3
+    assert page_store().scalar("SELECT count(*) FROM school_aliases WHERE school_id = ?", [sid2]) == 1
+
+    # history, undo with confirmation
+    hist = frames(at, "Файл")[0]
+    assert hist.iloc[0]["Файл"] == "хороший.xlsx" and hist.iloc[0]["Статус"] == "сохранена"
+    batch = int(hist.iloc[0]["№"])
+    [pick] = [s for s in at.selectbox if s.label == "Отменить загрузку"]
+    assert pick.value == batch  # the newest import is proposed first
+    pick.set_value(batch)
+    button(at, "Отменить загрузку…").click().run()
+    assert any("Отменить загрузку № " in w.value for w in at.warning)
+    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 3  # not yet
+    button(at, "Да, отменить загрузку").click().run()
+    assert not at.exception
+    assert any(f"Загрузка № {batch} (хороший.xlsx) отменена" in s.value for s in at.success)
+    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 0
+    assert frames(at, "Файл")[0].iloc[0]["Статус"].startswith("отменена")
+
+
+def test_undo_restores_the_replaced_value(db):
+    at = run("methodist")
+    # S1's ВПР мат-5 2021/2022 was 3 of 10; a correction makes it 1 of 10
+    at.get("file_uploader")[0].set_value(("поправка.xlsx", template_bytes(
+        [("2021/2022", "VPR-MATH-5", "sch420001", "МБОУ «СОШ № 1»", NORTH, 10, 1)]), XLSX)).run()
+    assert "из них заменены прежние значения: 1" in texts(at)
+    button(at, "Сохранить").click().run()
+    q = ("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id WHERE s.fisoko_login = 'sch420001' "
+         "AND procedure = 'VPR-MATH-5' AND year = 2021")
+    assert page_store().scalar(q) == 1
+    button(at, "Отменить загрузку…").click().run()
+    button(at, "Нет, оставить").click().run()
+    assert page_store().scalar(q) == 1
+    button(at, "Отменить загрузку…").click().run()
+    button(at, "Да, отменить загрузку").click().run()
+    assert page_store().scalar(q) == 3
+    assert "восстановлено прежних — 1" in texts(at)
+
+
+def test_bound_methodist_stores_only_its_territory(db):
+    at = run("north-methodist")
+    assert "Вы работаете с территорией «Северный район»" in texts(at)
+    good = [GOOD[0], GOOD[2]]  # one row of Северный, one of Южный
+    at.get("file_uploader")[0].set_value(("регион.xlsx", template_bytes(good), XLSX)).run()
+    assert "пропущено строк вне вашей территории: 1" in texts(at)
+    button(at, "Сохранить").click().run()
+    assert not at.exception
+    stored = page_store().df("SELECT s.fisoko_login FROM results r JOIN schools s ON s.id = r.school_id "
+                             "WHERE r.year = 2022")
+    assert list(stored["fisoko_login"]) == ["sch420001"]
+
+
+def test_meeting_mode_hides_the_upload(db):
+    at = page_as("upload", "methodist")
+    at.query_params["meeting"] = "1"
+    at.run()
+    assert not at.get("file_uploader")
+    assert any("режиме совещания" in i.value for i in at.info)
