@@ -13,6 +13,14 @@ from shnor.ui import meeting, views  # noqa: E402
 from shnor.years import format_school_year as sy  # noqa: E402
 
 meeting_on = meeting.is_meeting()
+
+
+def explain(text: str) -> None:
+    """How a figure is computed: shown at the desk, left out on the meeting screen (one message per screen)."""
+    if not meeting_on:
+        st.caption(text)
+
+
 st.title("Обзор")
 
 years = views.year_options()
@@ -71,19 +79,19 @@ st.caption(f"Группа риска: {fmt_int(s['группа риска'])} ·
 # -- trend -------------------------------------------------------------------------------------
 if not data.trend.empty:
     st.altair_chart(views.trend_chart(data.trend, data.trend_message, meeting_on))
-    st.caption("По горизонтали — учебный год результатов: точка 2022/2023 — доля школ, которые правило находит "
+    explain("По горизонтали — учебный год результатов: точка 2022/2023 — доля школ, которые правило находит "
                "по результатам 2022/2023 (список на следующий год). Цель — пунктир; её задают в настройках.")
 
 # -- territories ---------------------------------------------------------------------------------
 if len(data.territories) > 1:
     st.altair_chart(views.territories_chart(data.territories, year, meeting_on))
-    st.caption("Доля ШНОР каждой территории и её собственная цель (если своей цели нет — цель региона). "
+    explain("Доля ШНОР каждой территории и её собственная цель (если своей цели нет — цель региона). "
                "Подпись у столбца: доля, число ШНОР из числа школ и разрыв с целью.")
 
 # -- procedures ----------------------------------------------------------------------------------
 if f.shnor:
     st.altair_chart(views.procedures_chart(data.procedures, f.shnor, meeting_on))
-    st.caption("Сколько ШНОР имеют низкий результат по процедуре среди тех, что привели школу в список "
+    explain("Сколько ШНОР имеют низкий результат по процедуре среди тех, что привели школу в список "
                f"(в {sy(year - 1)} или {sy(year - 2)}). Одна школа учитывается по каждой своей процедуре.")
 
 
@@ -102,7 +110,7 @@ def school_table(df, key: str, columns: dict[str, str]) -> None:
 
 # -- risk group ----------------------------------------------------------------------------------
 st.subheader(f"Группа риска: {views.n_schools(len(data.risk))}")
-st.caption(f"Не ШНОР, но в {sy(year - 1)} одна процедура с низким результатом или доля «2» / ниже минимума "
+explain(f"Не ШНОР, но в {sy(year - 1)} одна процедура с низким результатом или доля «2» / ниже минимума "
            "близко к порогу (от порога минус запас до порога). Выберите строку, чтобы открыть карточку школы.")
 if data.risk.empty:
     st.write("В группе риска школ нет.")

@@ -14,6 +14,13 @@ from shnor.years import format_school_year as sy  # noqa: E402
 meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
 PICK, SEEN = "school_pick", "_school_param_seen"
 
+
+def explain(text: str) -> None:
+    """How a figure is computed: shown at the desk, left out on the meeting screen (one message per screen)."""
+    if not meeting_on:
+        st.caption(text)
+
+
 st.title("Школа")
 choices = views.school_choices(user.territory_id)
 if choices.empty:
@@ -65,36 +72,39 @@ st.caption(" · ".join(where))
 # -- status now and the card -------------------------------------------------------------------
 hist = data.history
 current = hist.iloc[0] if not hist.empty else None
-left, right = st.columns([1, 2])
-with left:
-    if current is not None:
-        st.metric(f"Статус в списке на {current['year_label']}", current["status_ru"], border=True,
-                  help="ШНОР — низкие результаты (не менее "
-                       f"{data.threshold_pct} % «2» или ниже минимума) по двум процедурам в прошлом учебном году "
-                       "(критерий 1) или хотя бы по одной в каждом из двух прошлых лет (критерий 2). "
-                       "Группа риска — одна низкая процедура или доля близко к порогу. «Нет данных» — ни одного "
-                       "результата за оба года: это не «нет низких результатов».")
-        if current["criteria"]:
-            st.caption(f"Критерии: {current['criteria']}")
-with right:
-    hidden = {"Полное наименование", "Логин ФИС ОКО", "ИНН", "ОГРН", "Код ОГЭ", "Код ЕГЭ"} if anon else set()
-    card = [(k, v) for k, v in data.card if k not in hidden]
-    with st.expander("Карточка школы", expanded=not meeting_on):
-        st.table({"Сведения": [k for k, _ in card], "Значение": [v for _, v in card]})
+if current is not None:
+    st.metric(f"Статус в списке на {current['year_label']}", current["status_ru"], border=True,
+              help="ШНОР — низкие результаты (не менее "
+                   f"{data.threshold_pct} % «2» или ниже минимума) по двум процедурам в прошлом учебном году "
+                   "(критерий 1) или хотя бы по одной в каждом из двух прошлых лет (критерий 2). "
+                   "Группа риска — одна низкая процедура или доля близко к порогу. «Нет данных» — ни одного "
+                   "результата за оба года: это не «нет низких результатов».")
+    if current["criteria"]:
+        st.caption(f"Критерии: {current['criteria']}")
+hidden = {"Полное наименование", "Логин ФИС ОКО", "ИНН", "ОГРН", "Код ОГЭ", "Код ЕГЭ"} if anon else set()
+card = [(k, v) for k, v in data.card if k not in hidden]
+with st.expander("Карточка школы", expanded=not meeting_on):
+    st.table({"Сведения": [k for k, _ in card], "Значение": [v for _, v in card]})
 
 # -- status by list year -------------------------------------------------------------------------
 st.subheader("Статус по годам и почему")
-st.caption("Список на учебный год Y формируется по результатам Y−1 и Y−2; основания — точные результаты, "
+explain("Список на учебный год Y формируется по результатам Y−1 и Y−2; основания — точные результаты, "
            "по которым сработали критерии.")
 st.table({"Список на": list(hist["year_label"]), "Статус": list(hist["status_ru"]),
-          "Критерии": [c or "—" for c in hist["criteria"]], "Основания": list(hist["reasons"])})
+          "Критерии": [c or "—" for c in hist["criteria"]],
+          "Низких в прошлом году": list(hist["low_y1"]), "Низких в позапрошлом году": list(hist["low_y2"])})
+explain("«Низких в прошлом году» — сколько процедур правила с низким результатом из тех, по которым у школы "
+        "есть результат (для списка на Y прошлый год — Y−1). Основания — ниже, по каждому году.")
+for i, row in enumerate(hist.itertuples(index=False)):
+    with st.expander(f"Основания: список на {row.year_label} — {row.status_ru}", expanded=(i == 0 and not meeting_on)):
+        st.markdown(row.reasons or "—")
 
 # -- procedures by year --------------------------------------------------------------------------
 st.subheader("Результаты процедур по годам")
 chart = views.school_trends_chart(data.trends, data.threshold_pct, name, meeting_on)
 if chart is not None:
     st.altair_chart(chart)
-st.caption(f"Доля участников с «2» (ВПР) или ниже минимального порога (ОГЭ, ЕГЭ) по каждой процедуре правила; "
+explain(f"Доля участников с «2» (ВПР) или ниже минимального порога (ОГЭ, ЕГЭ) по каждой процедуре правила; "
            f"порог низкого результата — {data.threshold_pct} % (включительно). «Территория» — все участники школ "
            f"территории вместе. «нет данных» — результата нет: это не 0 % и не «нет низких результатов».")
 st.dataframe(data.table, hide_index=True,
@@ -108,5 +118,5 @@ if marks is None:
             "загруженных файлах будут отметки.")
 else:
     st.altair_chart(marks)
-    st.caption("Для каждой процедуры и учебного года: доли участников с отметками «2», «3», «4», «5» "
+    explain("Для каждой процедуры и учебного года: доли участников с отметками «2», «3», «4», «5» "
                "(для ОГЭ и ЕГЭ базового уровня «2» — ниже минимума).")

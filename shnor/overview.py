@@ -321,21 +321,34 @@ def school_history(school: pd.Series, results: pd.DataFrame, years: list[int],
                    settings: RuleSettings) -> pd.DataFrame:
     """The school's status in the list of each of `years` with the reasons. `results` holds at least
     this school's results (others are ignored). A year when the school was not active says so.
-    Columns: year, year_label, status, status_ru, criteria, reasons."""
+    low_y1 / low_y2: low results among the rule's procedures with a result in Y-1 / Y-2 («2 из 5»,
+    «нет данных» when there is none). Columns: year, year_label, status, status_ru, criteria, low_y1, low_y2,
+    reasons."""
     sid = int(school["id"])
     own = results[results["school_id"] == sid]
     one = pd.DataFrame({"id": [sid]})
+    used = own[own["procedure"].isin(settings.procedures) & (own["participants"] > 0) &
+               (own["participants"] >= settings.min_participants)]
+
+    def lows(year: int) -> str:
+        r = used[used["year"] == year]
+        if r.empty:
+            return "нет данных"
+        k = int((r["low_count"] * 100 >= settings.threshold_pct * r["participants"]).sum())
+        return f"{k} из {len(r)}"
+
     rows = []
     for y in sorted(years, reverse=True):
+        base = {"year": y, "year_label": format_school_year(y), "low_y1": lows(y - 1), "low_y2": lows(y - 2)}
         if not _active(school, y - 1):
-            rows.append({"year": y, "year_label": format_school_year(y), "status": None,
-                         "status_ru": NOT_ACTIVE_RU, "criteria": "",
+            rows.append({**base, "status": None, "status_ru": NOT_ACTIVE_RU, "criteria": "",
                          "reasons": f"Школа не действовала в {format_school_year(y - 1)}."})
             continue
         st = identify_shnor(own, one, y, settings).statuses[0]
-        rows.append({"year": y, "year_label": format_school_year(y), "status": st.status,
-                     "status_ru": st.status_ru, "criteria": st.criteria_label, "reasons": st.reasons})
-    return pd.DataFrame(rows, columns=["year", "year_label", "status", "status_ru", "criteria", "reasons"])
+        rows.append({**base, "status": st.status, "status_ru": st.status_ru, "criteria": st.criteria_label,
+                     "reasons": st.reasons})
+    return pd.DataFrame(rows, columns=["year", "year_label", "status", "status_ru", "criteria", "low_y1", "low_y2",
+                                       "reasons"])
 
 
 def _low_word(code: str) -> str:

@@ -183,6 +183,8 @@ def test_school_history(small):
     assert list(h["year"]) == [2024, 2023, 2022]
     assert list(h["status_ru"]) == ["ШНОР", "без низких результатов", "ШНОР"]
     assert h["reasons"].iloc[0].startswith("Критерий 1 — 2 процедуры")
+    assert list(h["low_y1"]) == ["2 из 2", "0 из 1", "2 из 2"]
+    assert list(h["low_y2"]) == ["0 из 1", "2 из 2", "нет данных"]
     h11 = ov.school_history(schools.loc[ids[11]], res, [2023, 2024], RuleSettings())
     assert list(h11["status_ru"]) == ["не действовала", "ШНОР"]
     h5 = ov.school_history(schools.loc[ids[5]], res, [2024], RuleSettings())

@@ -33,7 +33,9 @@ def login_token(path, name: str, role: str, territory: str | None = None) -> str
 def open_overview(path, role: str = "viewer", territory: str | None = None, name: str = "nablyudatel",
                   query: dict | None = None, state: dict | None = None) -> AppTest:
     token = login_token(path, name, role, territory)
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    # The page file itself is the script, as on a fresh server: it must guard itself (under AppTest every
+    # rerun of a page reached through app.py runs the pages/ file directly anyway).
+    at = AppTest.from_file("../pages/overview.py", default_timeout=60)
     at.session_state["_shnor_token"] = token
     for k, v in (state or {}).items():
         at.session_state[k] = v
@@ -59,7 +61,7 @@ def chart_specs(at: AppTest) -> list[dict]:
 
 
 def test_stranger_sees_login_form_only(small_db):
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = AppTest.from_file("../pages/overview.py", default_timeout=60).run()
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
     assert not at.metric and not chart_specs(at)

@@ -24,14 +24,13 @@ def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
 def open_school(path, query: dict | None = None, territory: str | None = None, name: str = "metodist",
                 role: str = "methodist", state: dict | None = None) -> AppTest:
     token = login_token(path, name, role, territory)
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../pages/school.py", default_timeout=60)
     at.session_state["_shnor_token"] = token
     for k, v in (state or {}).items():
         at.session_state[k] = v
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("pages/school.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -43,6 +42,12 @@ def specs(at: AppTest) -> list[dict]:
 def chart_frames(at: AppTest, i: int) -> list:
     """The data frames Streamlit sends with the i-th chart (Arrow datasets, not inside the spec)."""
     return [pa.ipc.open_stream(d.data.data).read_pandas() for d in at.get("vega_lite_chart")[i].proto.datasets]
+
+
+def reasons_by_year(at: AppTest) -> dict[str, str]:
+    """The «Основания: …» expanders: label tail -> the reasons written inside."""
+    return {e.label.removeprefix("Основания: "): e.markdown[0].value for e in at.expander
+            if e.label.startswith("Основания: ")}
 
 
 def tables(at: AppTest) -> list:
@@ -69,10 +74,17 @@ def test_query_param_by_login_opens_card_with_reasons(small_db):
     h = history.set_index("Список на")
     assert list(h.index) == ["2024/2025", "2023/2024", "2022/2023"]
     assert list(h["Статус"]) == ["ШНОР", "без низких результатов", "ШНОР"]
-    assert h.loc["2024/2025", "Основания"].startswith(
+    assert h.loc["2024/2025", "Критерии"] == "1"
+    # 2023: мат-5 4/10 and рус-5 3/10 low; 2022: мат-5 0/10; 2021: мат-5 5/10 and рус-5 4/10 low
+    assert h.loc["2024/2025", "Низких в прошлом году"] == "2 из 2"
+    assert h.loc["2024/2025", "Низких в позапрошлом году"] == "0 из 1"
+    assert h.loc["2022/2023", "Низких в позапрошлом году"] == "нет данных"
+    reasons = reasons_by_year(at)
+    assert list(reasons) == ["список на 2024/2025 — ШНОР", "список на 2023/2024 — без низких результатов",
+                             "список на 2022/2023 — ШНОР"]
+    assert reasons["список на 2024/2025 — ШНОР"].startswith(
         f"Критерий 1 — 2 процедуры с низкими результатами в 2023/2024: ВПР, математика, 5 кл. — 40,0{NBSP}% «2» "
         "(4 из 10); ВПР, русский язык, 5 кл. — 30,0")
-    assert h.loc["2024/2025", "Критерии"] == "1"
 
 
 def test_results_table_shows_missing_as_no_data(small_db):
@@ -91,8 +103,8 @@ def test_school_without_any_data(small_db):
     assert [m.value for m in at.metric if m.label.startswith("Статус")] == ["нет данных"]
     card = tables(at)[0].set_index("Сведения")
     assert card.loc["ИНН", "Значение"] == "нет данных"
-    history = tables(at)[1]
-    assert "это «нет данных», а не «нет низких результатов»" in history["Основания"].iloc[0]
+    assert "это «нет данных», а не «нет низких результатов»" in reasons_by_year(at)["список на 2024/2025 — нет данных"]
+    assert set(tables(at)[1]["Низких в прошлом году"]) == {"нет данных"}
     res = at.dataframe[0].value
     assert (res.drop(columns="Процедура") == "нет данных").all().all()
     assert any("Отметки «2»–«5»" in i.value for i in at.info)
@@ -149,3 +161,12 @@ def test_anonymised_names(small_db):
     assert all("Школа №" not in o for o in at.selectbox(key="school_pick").options)
     card = tables(at)[0]
     assert "Логин ФИС ОКО" not in list(card["Сведения"])
+
+
+def test_stranger_sees_login_form_only(small_db):
+    at = AppTest.from_file("../pages/school.py", default_timeout=60)
+    at.query_params["school"] = "sch420001"
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
+    assert not at.selectbox and not at.table and not specs(at)

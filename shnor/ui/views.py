@@ -123,6 +123,12 @@ def n_schools(n: int) -> str:
     return f"{fmt_int(n)} {plural(n, 'школа', 'школы', 'школ')}"
 
 
+def _fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Fill the container's width and keep the height for the plot itself (Streamlit's default `fit` would
+    squeeze the plot to leave room for the title and the legend inside the given height)."""
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def _size(meeting_on: bool, normal: int) -> int:
     return int(normal * 1.35) if meeting_on else normal
 
@@ -169,8 +175,8 @@ def trend_chart(trend: pd.DataFrame, message: str, meeting_on: bool = False) -> 
     target_labels = base.transform_filter(alt.datum.series == TARGET).mark_text(
         dy=16, fontSize=fs, color="#333333").encode(x=enc["x"], y="value:Q", text="label:N")
     chart = alt.layer(lines, labels, target_labels).properties(width="container")
-    return finish(chart, message, "Доля ШНОР от всех общеобразовательных школ территории (сплошная линия) и цель "
-                                  "(пунктир)", meeting=meeting_on, height=320)
+    return _fit_width(finish(chart, message, "Доля ШНОР от всех общеобразовательных школ территории (сплошная "
+                                             "линия) и цель (пунктир)", meeting=meeting_on, height=280))
 
 
 def territories_chart(comp: pd.DataFrame, list_year: int, meeting_on: bool = False) -> alt.TopLevelMixin:
@@ -180,10 +186,11 @@ def territories_chart(comp: pd.DataFrame, list_year: int, meeting_on: bool = Fal
     d["state"] = ["цель не задана" if m is None or pd.isna(m) else ("цель достигнута" if m else "выше цели")
                   for m in d["met"]]
     d["label"] = [f"{fmt_pct(s)} ({fmt_int(k)} из {fmt_int(n)})" + (
-        "" if g is None or pd.isna(g) else (" · цель достигнута" if int(g) == 0 else f" · на {fmt_int(int(g))} больше цели"))
+        "" if g is None or pd.isna(g) else (" · цель достигнута" if int(g) == 0 else f" · на {fmt_int(int(g))} ШНОР больше цели"))
         for s, k, n, g in zip(d["share"], d["shnor"], d["schools"], d["gap"])]
     d["target_label"] = ["не задана" if t is None or pd.isna(t) else fmt_target(float(t)) for t in d["target"]]
     order = list(d["territory"])
+    top = 1.9 * max(float(d["share"].fillna(0).max()), float(d["target"].fillna(0).max()), 0.05)  # room for labels
     above = int((d["state"] == "выше цели").sum())
     title = (f"Выше цели — {above} из {len(d)} {plural(len(d), 'территория', 'территорий', 'территорий')}"
              if d["target"].notna().any() else "Доля ШНОР по территориям")
@@ -191,18 +198,19 @@ def territories_chart(comp: pd.DataFrame, list_year: int, meeting_on: bool = Fal
     tooltip = [alt.Tooltip("territory:N", title="Территория"), alt.Tooltip("label:N", title="Доля ШНОР"),
                alt.Tooltip("target_label:N", title="Цель")]
     bars = alt.Chart(d).mark_bar(height={"band": 0.7}).encode(
-        y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"), scale=alt.Scale(domainMin=0)),
+        y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top])),
         color=alt.Color("state:N", title=None, scale=alt.Scale(
             domain=["выше цели", "цель достигнута", "цель не задана"], range=[VERMILION, BLUE, GREY])),
         tooltip=tooltip)
     ticks = alt.Chart(d[d["target"].notna()]).mark_tick(color="black", thickness=4, size=_size(meeting_on, 26)).encode(
         y=y, x="target:Q", tooltip=tooltip)
-    text = alt.Chart(d).mark_text(align="left", dx=6, fontSize=_size(meeting_on, 12)).encode(
-        y=y, x="share:Q", text="label:N")
-    h = max(120, 34 * len(d))
+    d["label_x"] = [max(float(sh), 0.0 if t is None or pd.isna(t) else float(t)) for sh, t in zip(d["share"], d["target"])]
+    text = alt.Chart(d).mark_text(align="left", dx=8, fontSize=_size(meeting_on, 12)).encode(
+        y=y, x="label_x:Q", text="label:N")
+    h = max(80, 32 * len(d))
     chart = alt.layer(bars, ticks, text).properties(width="container")
-    return finish(chart, title, f"Список на {format_school_year(list_year)}; чёрная черта — цель территории",
-                  meeting=meeting_on, height=h)
+    return _fit_width(finish(chart, title, f"Список на {format_school_year(list_year)}; чёрная черта — цель "
+                                           "территории", meeting=meeting_on, height=h))
 
 
 def procedures_chart(procs: pd.DataFrame, shnor_total: int, meeting_on: bool = False) -> alt.TopLevelMixin:
@@ -215,15 +223,16 @@ def procedures_chart(procs: pd.DataFrame, shnor_total: int, meeting_on: bool = F
     y = alt.Y("name:N", sort=list(d["name"]), title=None, axis=alt.Axis(labelLimit=360))
     bars = alt.Chart(d).mark_bar(color=ORANGE, height={"band": 0.7}).encode(
         y=y, x=alt.X("schools:Q", title="Число ШНОР с низким результатом по процедуре",
-                     axis=alt.Axis(format="d", tickMinStep=1)),
+                     axis=alt.Axis(format="d", tickMinStep=1),
+                     scale=alt.Scale(domain=[0, max(1.0, 1.3 * float(d["schools"].max() if not d.empty else 1))])),
         tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("schools:Q", title="ШНОР, всего"),
                  alt.Tooltip("schools_y1:Q", title="в прошлом году"),
                  alt.Tooltip("schools_y2:Q", title="в позапрошлом году")])
     text = alt.Chart(d).mark_text(align="left", dx=6, fontSize=_size(meeting_on, 12)).encode(
         y=y, x="schools:Q", text="label:N")
     chart = alt.layer(bars, text).properties(width="container")
-    return finish(chart, title, "Школа считается по каждой процедуре, которая привела её в список",
-                  meeting=meeting_on, height=max(100, 34 * len(d)))
+    return _fit_width(finish(chart, title, "Школа считается по каждой процедуре, которая привела её в список",
+                             meeting=meeting_on, height=max(60, 32 * len(d))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,11 +251,12 @@ def school_trends_chart(trends: pd.DataFrame, threshold_pct: int, school_name: s
     if d.empty:
         return None
     d["share"] = d["share"].astype(float)
+    d["year_short"] = [f"{int(y)}/{(int(y) + 1) % 100:02d}" for y in d["year"]]
     thr = threshold_pct / 100
-    order = sorted(d["year_label"].unique())
+    order = sorted(d["year_short"].unique())
     low_years = d[(d["series"] == SCHOOL) & (d["low"] * 100 >= threshold_pct * d["participants"])]
     enc = dict(
-        x=alt.X("year_label:O", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("year_short:O", title=None, sort=order, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         y=alt.Y("share:Q", title="Доля «2» / ниже минимума", axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, max(0.5, float(d["share"].max()) + 0.05)])),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[SCHOOL, TERRITORY], range=[VERMILION, SKY])),
@@ -297,11 +307,12 @@ def marks_chart(marks: pd.DataFrame, meeting_on: bool = False) -> alt.TopLevelMi
         tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("year_label:N", title="Учебный год"),
                  alt.Tooltip("mark:N", title="Отметка"), alt.Tooltip("pupils:Q", title="Участников", format=",d"),
                  alt.Tooltip("pct:N", title="Доля")])
-    text = alt.Chart(d).mark_text(color="black", fontSize=_size(meeting_on, 11)).encode(
-        y=y, x="mid:Q", text="seg:N")
+    text = alt.Chart(d).mark_text(fontSize=_size(meeting_on, 11)).encode(
+        y=y, x="mid:Q", text="seg:N",
+        color=alt.condition("datum.mark_n == 2 || datum.mark_n == 5", alt.value("white"), alt.value("black")))
     worst = d[d["mark_n"] == 2].sort_values("share", ascending=False).head(1)
     title = (f"Больше всего «2» — {worst['short'].iloc[0]}, {worst['year_label'].iloc[0]}: {worst['pct'].iloc[0]}"
              if not worst.empty and worst["share"].iloc[0] > 0 else "Распределение отметок")
     chart = alt.layer(bars, text).properties(width="container")
-    return finish(chart, title, "Где отметки известны: «2», «3», «4», «5» слева направо", meeting=meeting_on,
-                  height=max(90, 30 * len(rows)))
+    return _fit_width(finish(chart, title, "Где отметки известны: «2», «3», «4», «5» слева направо",
+                             meeting=meeting_on, height=max(60, 28 * len(rows))))
