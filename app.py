@@ -13,10 +13,13 @@ ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Мониторинг ШНОР", page_icon=":material/school:", layout="wide")
 
+meeting.is_meeting(), meeting.is_anonymised()   # read ?meeting=1 / ?anon=1 before navigation touches the address
 user = guard.current_user()
 if user is None:
-    st.navigation([st.Page(guard.login_page, title="Вход", icon=":material/login:", url_path="login")],
-                  position="hidden").run()
+    # Every page address answers with the login form (no English "page not found"); after login the same
+    # address opens the page itself, when the role may use it.
+    st.navigation([st.Page(guard.login_page, title="Вход", icon=":material/login:", url_path=Path(p.file).stem,
+                           default=(i == 0)) for i, p in enumerate(guard.PAGES)], position="hidden").run()
     st.stop()
 
 pages = [st.Page(p.file, title=p.title, icon=p.icon, help=p.help, default=(i == 0))

@@ -123,3 +123,21 @@ def test_meeting_mode_hides_sidebar_keeps_logout(db, browser):
         page.get_by_label("Логин").wait_for(timeout=60_000)
         wait_idle(page)
         assert page.get_by_label("Логин").count() == 1
+
+
+def test_page_address_on_warm_server_asks_login_then_opens_that_page(db, browser):
+    with streamlit_server(db) as url:
+        warm = browser.new_context().new_page()
+        warm.goto(url)                                  # the router has run: st.navigation is known
+        wait_idle(warm)
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        page.goto(url + "/school")
+        wait_idle(page)
+        shot(page, "login-warm-direct-school")
+        assert page.locator("[role='dialog']").count() == 0          # no English "Page not found"
+        assert page.get_by_label("Логин").count() == 1
+        page.get_by_label("Логин").fill("vera")
+        page.get_by_label("Пароль").fill(PASSWORD)
+        page.get_by_role("button", name="Войти").click()
+        logged_in(page)
+        assert page.url.rstrip("/").endswith("/school")
