@@ -2,7 +2,6 @@
 (the `pages/` trap), meeting mode, logout and the session timeout; the Settings and Users pages act."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
