@@ -30,7 +30,8 @@ if not can(user, "upload"):
     st.info("В режиме совещания загрузка скрыта. Выключите режим совещания, чтобы загрузить файлы.")
     st.stop()
 
-tab_files, tab_history, tab_templates = st.tabs(["Файлы", "История загрузок", "Шаблоны и справочники"])
+# three sections, one under another (history stays visible after a reload, not hidden in a tab)
+tab_files, tab_history, tab_templates = st.container(), st.container(), st.container()
 
 # ---------------------------------------------------------------------------------------------
 # Files
@@ -83,7 +84,7 @@ with tab_files:
         current[sha] = p
     st.session_state[PENDING] = pending = current
     if not pending:
-        st.caption("Файлы не выбраны. Образец для ручного ввода — во вкладке «Шаблоны и справочники».")
+        st.caption("Файлы не выбраны. Образец для ручного ввода — ниже, в разделе «Шаблоны и справочники».")
 
     for p in pending.values():
         with st.container(border=True, key=f"upload_card_{p.key}"):
@@ -209,6 +210,8 @@ with tab_files:
 # ---------------------------------------------------------------------------------------------
 UNDO = "_upload_undo_confirm"
 with tab_history:
+    st.divider()
+    st.subheader("История загрузок")
     msg = st.session_state.pop("_upload_undo_msg", None)
     if msg:
         (st.success if msg[0] == "ok" else st.error)(msg[1])
@@ -254,6 +257,8 @@ with tab_history:
 # Templates and reference data
 # ---------------------------------------------------------------------------------------------
 with tab_templates:
+    st.divider()
+    st.subheader("Шаблоны и справочники")
     st.markdown("**Шаблон системы** — для результатов, которых нет в других форматах: одна строка на школу, процедуру "
                 "и учебный год (столбцы «Учебный год», «Процедура», «Код ОО», «Наименование ОО», «Территория», "
                 "«Участников», «Низкий результат, чел.»; по желанию «2»–«5» и средний балл).")
