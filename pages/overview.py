@@ -129,7 +129,7 @@ else:
                   help=f"ШНОР в списке на {sy(year)}, которых не было в списке на {sy(year - 1)}.")
         if not ch.entered.empty:
             school_table(ch.entered, "ov_entered", {"short_name": "Школа", "territory": "Территория",
-                                                    "reasons": "Основания"})
+                                                    "criteria": "Критерии"})
     with b:
         st.metric("Вышли из списка", fmt_int(len(ch.left)), border=True,
                   help=f"Были в списке на {sy(year - 1)}, нет в списке на {sy(year)}: с их статусом сейчас "

@@ -155,7 +155,7 @@ class ListChanges:
     """Schools that entered, left and stayed in the list between the previous year and this one."""
     year: int
     previous_available: bool       # the previous year's list has results to be formed from
-    entered: pd.DataFrame          # id, short_name, territory, reasons
+    entered: pd.DataFrame          # id, short_name, territory, criteria, reasons
     left: pd.DataFrame             # id, short_name, territory, status_now (Russian), reasons
     stayed: pd.DataFrame           # id, short_name, territory
 
@@ -167,8 +167,8 @@ def compare_lists(current: pd.DataFrame, previous: pd.DataFrame, year: int,
     cur_shnor = set(current.loc[current["status"] == SHNOR, "id"])
     prev_shnor = set(previous.loc[previous["status"] == SHNOR, "id"]) if previous_available else set()
     cols = ["id", "short_name", "territory"]
-    entered = current[current["id"].isin(cur_shnor - prev_shnor)][cols + ["reasons"]] if previous_available \
-        else current.iloc[0:0][cols + ["reasons"]]
+    entered = current[current["id"].isin(cur_shnor - prev_shnor)][cols + ["criteria", "reasons"]] \
+        if previous_available else current.iloc[0:0][cols + ["criteria", "reasons"]]
     left_prev = previous[previous["id"].isin(prev_shnor - cur_shnor)][cols]
     now = current.set_index("id")
     left = left_prev.assign(

@@ -121,7 +121,7 @@ def test_entered_and_left(small_db):
     m = metrics(at)
     assert m["Вошли в список"] == "1" and m["Вышли из списка"] == "2"
     entered = at.dataframe(key="ov_entered").value
-    assert list(entered["short_name"]) == ["Школа №1"]
+    assert list(entered["short_name"]) == ["Школа №1"] and list(entered["criteria"]) == ["1"]
     left = at.dataframe(key="ov_left").value.set_index("short_name")
     assert left.loc["Школа №7", "status_now"] == "без низких результатов"
     assert left.loc["Школа №11", "status_now"] == "не действовала"
