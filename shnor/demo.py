@@ -430,7 +430,7 @@ def _make_schools(rng: np.random.Generator) -> tuple[list[Territory], list[Schoo
 _STORY = {
     #                                        weak share, improving share, declining schools
     "Кемеровский городской округ": (0.06, 0.85, 0),
-    "Новокузнецкий городской округ": (0.0, 0.75, 1),    # the seed's 15 listed schools are the weak ones
+    "Новокузнецкий городской округ": (0.0, 0.8, 1),     # the seed's 15 listed schools are the weak ones
     "Междуреченский городской округ": (0.06, 0.8, 0),
     "Юргинский городской округ": (0.1, 0.2, 1),
     "Таштагольский муниципальный район": (0.10, 1.0, 0),  # seed 000: 3 schools identified
@@ -481,7 +481,7 @@ def _assign_levels(rng: np.random.Generator, territories: list[Territory], schoo
             s.trend, s.trend_from = float(rng.uniform(-0.28, -0.2)), 2021
         for s in members:
             if s.profile in ("typical", "strong"):
-                s.trend = float(rng.normal(0.04 if improving[terr] else 0.0, 0.02))
+                s.trend = float(rng.normal(0.07 if improving[terr] else 0.0, 0.02))
                 s.trend_from = 2020
             s.leniency = float(rng.normal(0.35 if s.profile.startswith("weak") else 0.1, 0.15))
             s.shnsu = bool(rng.random() < (0.55 if s.profile.startswith("weak") else (0.18 if s.rural else 0.04)))
@@ -759,10 +759,16 @@ _FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
 
 def _normalise_zip(path: "Path") -> None:
-    """Rewrite an .xlsx/.ods so that the same content gives the same bytes (no timestamps)."""
+    """Rewrite an .xlsx so that the same content gives the same bytes: fixed zip entry times, and the
+    «modified» property (openpyxl stamps the time of saving) set to a fixed date."""
+    import re
     import zipfile
     with zipfile.ZipFile(path) as zin:
         items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % _FIXED_ZIP_TIME
+    items = [(i, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                        rb"\g<1>" + stamp.encode() + rb"\g<2>", data) if i.filename == "docProps/core.xml" else data)
+             for i, data in items]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in items:
             fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
@@ -1145,16 +1151,46 @@ def _create_territories(store, region: DemoRegion) -> None:
         store.audit(cur, "demo", "demo_territories", {"territories": len(ids)})
 
 
+def load_files(store, files: list[tuple["Path", "Hints"]], actor: str = "demo") -> tuple[list[dict], dict]:
+    """Import files in order through the product's importers (parsers and import service). Raises
+    RuntimeError naming the file, its status and the issues when a file is refused or needs mapping.
+    Returns one report per file and the seconds spent parsing and storing.
+
+    The demo's own files are trusted: they are parsed in this process by the same parsers (the upload path
+    parses each file in a sandboxed child, which costs a process start per file)."""
+    import time
+
+    from .importing.parse import parse_file
+    from .importing.service import import_file
+
+    timings = {"parse": 0.0, "store": 0.0}
+    reports: list[dict] = []
+    scales = store.mark_scales()
+    for path, hints in files:
+        t0 = time.perf_counter()
+        parsed = parse_file(path, None, hints, scales)
+        t1 = time.perf_counter()
+        rep = import_file(store, path, hints=hints, actor=actor, parsed=parsed)
+        timings["parse"] += t1 - t0
+        timings["store"] += time.perf_counter() - t1
+        if rep.status not in ("stored", "duplicate"):
+            details = "\n".join(i.text() for i in rep.issues[:20])
+            raise RuntimeError(f"Демонстрационный файл {path.name} не загружен (статус «{rep.status}»):\n{details}")
+        reports.append({"file": path.name, "status": rep.status, "layout": rep.layout, "procedure": rep.procedure,
+                        "year": rep.year, "rows": rep.rows_stored, "issues": [i.text() for i in rep.issues]})
+    return reports, timings
+
+
 def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
     """Create (or complete) the demo database: territories, ВПР scales, targets, then every demo file
-    through the same importers that users use. Raises RuntimeError naming the file and the issues when a
-    demo file is not stored. Returns a summary (Russian keys for the scalar figures, shown by the CLI)."""
+    through the same importers that users use (`load_files`). Raises RuntimeError naming the file and the
+    issues when a demo file is not stored. The files go to `work_dir` when given (kept), else to a temporary
+    folder. Returns a summary: Russian keys for the scalar figures (the CLI prints them), `seconds` and
+    `files` (one report per file)."""
     import tempfile
     import time
     from pathlib import Path
 
-    from .importing.parse import parse_file
-    from .importing.service import import_file
     from .store import Store
 
     started = time.perf_counter()
@@ -1168,45 +1204,16 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
         with store.transaction() as cur:
             for name, year, share in region.targets:
                 store.set_target(None if name is None else tids[name], year, share, actor="demo", cur=cur)
-
-        tmp = None
-        if work_dir is None:
-            tmp = tempfile.TemporaryDirectory(prefix="shnor_demo_")
-            out_dir = Path(tmp.name)
-        else:
-            out_dir = Path(work_dir)
-        try:
-            files = write_files(region, out_dir)
+        with tempfile.TemporaryDirectory(prefix="shnor_demo_") as tmp:
+            files = write_files(region, Path(work_dir) if work_dir is not None else Path(tmp))
             written = time.perf_counter()
-            timings = {"parse": 0.0, "store": 0.0}
-            reports = []
-            scales = store.mark_scales()
-            for path, hints in files:
-                # The demo's own files are trusted: they are parsed in this process by the same parsers
-                # (the upload path parses in a sandboxed child, which costs a process start per file).
-                t0 = time.perf_counter()
-                parsed = parse_file(path, None, hints, scales)
-                t1 = time.perf_counter()
-                rep = import_file(store, path, hints=hints, actor="demo", parsed=parsed)
-                timings["parse"] += t1 - t0
-                timings["store"] += time.perf_counter() - t1
-                if rep.status not in ("stored", "duplicate"):
-                    details = "\n".join(i.text() for i in rep.issues[:20])
-                    raise RuntimeError(f"Демонстрационный файл {path.name} не загружен (статус «{rep.status}»):\n"
-                                       f"{details}")
-                reports.append({"file": path.name, "status": rep.status, "layout": rep.layout,
-                                "procedure": rep.procedure, "year": rep.year, "rows": rep.rows_stored,
-                                "warnings": [i.text() for i in rep.issues]})
-        finally:
-            if tmp is not None:
-                tmp.cleanup()
-        elapsed = time.perf_counter() - started
+            reports, timings = load_files(store, files)
         return {
             "школ в реестре": int(store.scalar("SELECT count(*) FROM schools")),
             "файлов загружено": sum(1 for r in reports if r["status"] == "stored"),
             "результатов": int(store.scalar("SELECT count(*) FROM results")),
             "учебные годы": f"{YEARS[0]}/{YEARS[0] + 1}–{YEARS[-1]}/{YEARS[-1] + 1}",
-            "время сборки, с": round(elapsed, 1),
+            "время сборки, с": round(time.perf_counter() - started, 1),
             "seconds": {"generate_and_write": round(written - started, 1), "parse": round(timings["parse"], 1),
                         "store": round(timings["store"], 1)},
             "files": reports,
@@ -1263,17 +1270,18 @@ def pd_isna(x) -> bool:
 def format_figures(fig: dict) -> str:
     """The figures as Russian text for the console."""
     from . import procedures
+    from .fmt import fmt_pct
     from .years import format_school_year
-    lines = [f"Школ в реестре: {fig['schools']}", "", "ВПР и экзамены: доля «2»/ниже минимума среди участников; "
-             "доля школ с низким результатом (≥ 30 %)"]
+    lines = [f"Школ в реестре: {fig['schools']}", "", "ВПР и экзамены: доля «2» (ниже минимума) среди участников / "
+             "доля школ с низким результатом (не менее 30 %)"]
     for proc in sorted(fig["works"]):
-        cells = "; ".join(f"{format_school_year(y)}: {v['share_low_pupils'] * 100:.1f} % / {v['share_low_schools'] * 100:.1f} %"
+        cells = "; ".join(f"{format_school_year(y)}: {fmt_pct(v['share_low_pupils'])} / {fmt_pct(v['share_low_schools'])}"
                           for y, v in sorted(fig["works"][proc].items()))
         lines.append(f"  {procedures.name_ru(proc)}: {cells}")
     lines += ["", "Доля ШНОР по результатам учебного года (список на следующий год), факт / цель:"]
     for name, by_year in fig["shnor_share"].items():
-        cells = "; ".join(f"{format_school_year(y)}: {v['share'] * 100:.1f} %"
-                          + (f" / {v['target'] * 100:.0f} %" if v["target"] is not None else "")
+        cells = "; ".join(f"{format_school_year(y)}: {fmt_pct(v['share'])}"
+                          + (f" / {fmt_pct(v['target'], 0)}" if v["target"] is not None else "")
                           for y, v in sorted(by_year.items()) if v["share"] is not None)
         lines.append(f"  {'Регион' if name == 'region' else name}: {cells}")
     lines += ["", f"ШНОР во всех списках: {fig['stubborn']}; вышли из списка: {fig['left_list']}; "
