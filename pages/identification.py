@@ -229,8 +229,9 @@ with tabs[1]:
         hm["Процедура и год"] = hm["column"]
         col_order = list(hm.sort_values("order")["column"].drop_duplicates())
         base = alt.Chart(hm).encode(
-            x=alt.X("Процедура и год:N", sort=col_order, title=None, axis=alt.Axis(labelAngle=-40, orient="top")),
-            y=alt.Y("Школа:N", title=None, sort=alt.SortField("Школа")))
+            x=alt.X("Процедура и год:N", sort=col_order, title=None,
+                    axis=alt.Axis(labelAngle=-45, orient="top", labelOverlap=False, labelPadding=4)),
+            y=alt.Y("Школа:N", title=None, sort=alt.SortField("Школа"), axis=alt.Axis(labelOverlap=False)))
         rect = base.mark_rect().encode(
             color=alt.Color("share:Q", title="Доля «2» / ниже минимума",
                             scale=alt.Scale(scheme="orangered", domain=[0, 0.6], clamp=True),
@@ -244,9 +245,8 @@ with tabs[1]:
                      alt.Tooltip("participants:Q", title="Участников")])
         text = base.mark_text(fontSize=16 if meeting else 12).encode(
             text="label:N", color=alt.condition("datum.share > 0.35", alt.value("white"), alt.value("black")))
-        n_schools = hm["school_id"].nunique()
         chart = charts.finish(
-            (rect + text).properties(height=max(120, 26 * n_schools)),
+            (rect + text).properties(height=alt.Step(30 if meeting else 24)),
             title=f"Где низкие результаты: доля «2» по процедурам, {format_school_year(year - 2)} и "
                   f"{format_school_year(year - 1)}",
             subtitle=f"В ячейке — доля «2» (ниже минимума) в %; обведены низкие результаты (не менее "
