@@ -99,9 +99,28 @@ def target_figures(lst: ListResult, target: float | None) -> TargetFigures:
     return TargetFigures(lst.year, lst.school_count, lst.shnor_count, target)
 
 
+def inherited_target(store: Store, territory_id: int | None, year: int) -> float | None:
+    """The target for a territory and school year: its own, else its parent's (a city district takes its
+    city's target), else the region's. None when no target is set at all."""
+    targets = store.targets()
+    targets = targets[targets["year"] == year]
+    own = {int(t): float(v) for t, v in zip(targets["territory_id"], targets["target_share"]) if not pd.isna(t)}
+    parents = {int(i): (None if pd.isna(p) else int(p)) for i, p in
+               zip(store.territories()["id"], store.territories()["parent_id"])}
+    seen: set[int] = set()
+    tid = territory_id
+    while tid is not None and tid not in seen:
+        if tid in own:
+            return own[tid]
+        seen.add(tid)
+        tid = parents.get(tid)
+    region = targets[targets["territory_id"].isna()]["target_share"]
+    return float(region.iloc[0]) if not region.empty else None
+
+
 def list_target(store: Store, territory_id: int | None, list_year: int) -> float | None:
     """The target the list of `list_year` is measured against: the one set for its results year."""
-    return store.target_for(territory_id, list_year - 1)
+    return inherited_target(store, territory_id, list_year - 1)
 
 
 def trend_message(trend: pd.DataFrame) -> str:
@@ -222,8 +241,9 @@ def low_results_by_procedure(lst: ListResult) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
-    """The list's territories side by side against their own targets: for the whole region, its
-    municipalities; for a municipality with districts, its districts. Columns: territory_id, territory,
+    """The list's territories side by side against their own targets (inherited from the city or the region
+    when a territory has none): for the whole region, its municipalities; for a municipality with districts,
+    its districts. Columns: territory_id, territory,
     schools, shnor, share, target, allowed, gap, met — sorted by share, highest first."""
     t = lst.table
     columns = ["territory_id", "territory", "schools", "shnor", "share", "target", "allowed", "gap", "met"]
@@ -239,7 +259,7 @@ def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
     for tid, g in t.groupby(key):
         tid = int(tid)
         n, k = len(g), int((g["status"] == SHNOR).sum())
-        target = store.target_for(tid, lst.year - 1)
+        target = list_target(store, tid, lst.year)
         allowed = None if target is None else allowed_shnor(target, n)
         rows.append({"territory_id": tid, "territory": g[name].iloc[0], "schools": n, "shnor": k,
                      "share": k / n if n else None, "target": target, "allowed": allowed,
@@ -472,6 +492,7 @@ def build_overview(store: Store, list_year: int, territory_id: int | None,
     years = [y for y in store.result_years() if y <= list_year - 1]
     trend = share_by_year(store, territory_id, settings, years=years) if years else pd.DataFrame(
         columns=["year", "schools", "shnor", "share", "target"])
+    trend["target"] = [inherited_target(store, territory_id, int(y)) for y in trend["year"]]
     t = lst.table
     return OverviewData(
         list_year=list_year, territory_id=territory_id,

@@ -218,3 +218,26 @@ def test_mark_distribution(small):
     assert list(md["mark"]) == ["«2»", "«3»", "«4»", "«5»"]
     assert list(md["pupils"]) == [4, 3, 2, 1] and md["share"].sum() == pytest.approx(1.0)
     assert ov.mark_distribution(ids[5], res).empty
+
+
+def test_districts_compared_against_their_city_target(small):
+    store, ids, terr = small
+    north = terr["Северный район"]
+    with store.transaction() as cur:
+        east = store.ensure_territory(cur, "Восточный микрорайон", kind="district", parent_id=north)
+        west = store.ensure_territory(cur, "Западный микрорайон", kind="district", parent_id=north)
+        cur.execute("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?)", [east, ids[1], ids[2], ids[3], ids[4]])
+        cur.execute("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?, ?, ?)",
+                    [west, ids[5], ids[6], ids[7], ids[8], ids[9], ids[10]])
+    # a district has no target of its own: the city's 10 % applies, not the region's 5 %
+    assert ov.inherited_target(store, east, 2023) == 0.10
+    assert ov.inherited_target(store, terr["Южный район"], 2023) == 0.05
+    assert ov.inherited_target(store, east, 2022) is None
+    df = ov.territory_comparison(store, compute_list(store, 2024, north)).set_index("territory")
+    assert list(df.index) == ["Восточный микрорайон", "Западный микрорайон"]
+    assert (df.at["Восточный микрорайон", "schools"], df.at["Восточный микрорайон", "shnor"]) == (4, 2)
+    assert df.at["Восточный микрорайон", "target"] == 0.10 and df.at["Восточный микрорайон", "gap"] == 2
+    assert (df.at["Западный микрорайон", "schools"], df.at["Западный микрорайон", "shnor"]) == (6, 0)
+    data = ov.build_overview(store, 2024, east, load_rule_settings(store))
+    assert (data.figures.schools, data.figures.shnor, data.figures.target) == (4, 2, 0.10)
+    assert data.trend["target"].iloc[-1] == 0.10
