@@ -159,3 +159,16 @@ def test_meeting_mode_enlarges_and_anonymises(small_db):
     assert specs[0]["title"]["fontSize"] == 24                         # 18 + 6 in meeting mode
     risk = at.dataframe(key="ov_risk").value
     assert set(risk["short_name"]) == {f"Школа {ids[3]}", f"Школа {ids[4]}"}
+
+
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch, clear_streamlit_caches):
+    path = tmp_path / "empty.duckdb"
+    Store.open(path).close()
+    monkeypatch.setenv("SHNOR_DB", str(path))
+    at = open_overview(path)
+    assert not at.metric and not chart_specs(at)
+    assert "Результатов процедур ещё нет" in at.info[0].value
+    school = AppTest.from_file("../pages/school.py", default_timeout=60)
+    school.session_state["_shnor_token"] = at.session_state["_shnor_token"]
+    school.run()
+    assert not school.exception and "В реестре нет школ" in school.info[0].value
