@@ -403,9 +403,15 @@ class Store:
         cur.execute("INSERT INTO audit_log (actor, action, detail) VALUES (?, ?, ?)",
                     [actor, action, json.dumps(detail, ensure_ascii=False, default=str)])
 
+    # audit actions that change no figure: they must not invalidate the dashboard's caches
+    _NON_DATA_ACTIONS = ("login", "logout", "user_locked", "user_add", "user_remove", "user_update", "user_passwd")
+
     def data_version(self) -> tuple:
-        """Changes whenever stored data change: a cache key for the dashboard."""
-        return (self.scalar("SELECT count(*) FROM audit_log"), self.scalar("SELECT max(logged_at) FROM audit_log"))
+        """Changes whenever stored data change (not on logins or user edits): a cache key for the dashboard."""
+        ph = ", ".join("?" * len(self._NON_DATA_ACTIONS))
+        return tuple(self.cursor().execute(
+            f"SELECT count(*), max(logged_at) FROM audit_log WHERE action NOT IN ({ph})",
+            list(self._NON_DATA_ACTIONS)).fetchone())
 
     # -- territories -------------------------------------------------------------------------------
     def territories(self) -> pd.DataFrame:
