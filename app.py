@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Мониторинг ШНОР", page_icon=":material/school:", layout="wide")
 
-meeting.is_meeting(), meeting.is_anonymised()   # read ?meeting=1 / ?anon=1 before navigation touches the address
+_flags = (meeting.is_meeting(), meeting.is_anonymised())  # read ?meeting=1 / ?anon=1 before navigation touches the address
 user = guard.current_user()
 if user is None:
     # Every page address answers with the login form (no English "page not found"); after login the same

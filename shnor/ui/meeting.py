@@ -91,7 +91,7 @@ _MEETING_CSS = """
 .stApp [data-testid="stMarkdownContainer"] p, .stApp [data-testid="stMarkdownContainer"] li,
 .stApp [data-testid="stCaptionContainer"], .stApp label p { font-size: 1.3rem; line-height: 1.5; }
 .stApp h1 { font-size: 3rem; } .stApp h2 { font-size: 2.3rem; } .stApp h3 { font-size: 1.8rem; }
-[data-testid="stMetricValue"] { font-size: 3.6rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p, [data-testid="stMetricValue"] div { font-size: 3.6rem !important; line-height: 1.1; }
 [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
 [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
 [data-testid="stDataFrame"] { font-size: 1.15rem; }
