@@ -12,6 +12,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from shnor import list_details as ld
 from shnor import official_list as ol
@@ -30,7 +31,6 @@ from shnor.years import format_school_year
 user = page_guard("identification")
 store = get_store()
 meeting = is_meeting()
-ROOT = Path(__file__).resolve().parent.parent
 
 st.title("Выявление ШНОР")
 
@@ -44,13 +44,13 @@ if not years:
 # Cached computations (keyed on filters, settings and the data version)
 # ---------------------------------------------------------------------------------------------
 @st.cache_data(ttl=900, max_entries=64, show_spinner="Считаю список…")
-def cached_list(year: int, territory_id: int | None, settings_json: str, _version: tuple):
+def cached_list(year: int, territory_id: int | None, settings_json: str, version: tuple):
     return compute_list(get_store(), year, territory_id, RuleSettings.from_dict(json.loads(settings_json)))
 
 
 @st.cache_data(ttl=900, max_entries=32, show_spinner=False)
 def cached_workbook(year: int, territory_id: int | None, settings_json: str, territory_name: str,
-                    _version: tuple, with_decisions: bool) -> bytes:
+                    version: tuple, with_decisions: bool) -> bytes:
     settings = RuleSettings.from_dict(json.loads(settings_json))
     lst = compute_list(get_store(), year, territory_id, settings)
     proposal = None
@@ -146,9 +146,12 @@ if what_if:
            "Сохранённые настройки: порог " f"{saved.threshold_pct} %, критерий 2 — "
            f"{'любая процедура' if saved.variant == 'any' else 'та же процедура'}, процедур: {len(saved.procedures)}.")
     st.info(msg, icon=":material/science:")
-    if can(user, "save_rule_defaults") and (ROOT / "pages" / "settings.py").is_file():
-        st.page_link("pages/settings.py", label="Сохранить настройки по умолчанию — на странице «Настройки»",
-                     icon=":material/settings:")
+    if can(user, "save_rule_defaults"):
+        try:
+            st.page_link("pages/settings.py", label="Сохранить настройки по умолчанию — на странице «Настройки»",
+                         icon=":material/settings:")
+        except StreamlitAPIException:  # the page file was run directly, outside the app's navigation
+            st.caption("Сохранить настройки по умолчанию можно на странице «Настройки».")
 
 settings_json = json.dumps(settings.to_dict(), sort_keys=True)
 version = data_version()

@@ -229,3 +229,14 @@ def test_meeting_mode_hides_editing_and_can_hide_names(ids):
     names = list(table(at, "ident_list_table")["ОО"])
     assert names == [f"Школа {ids['sch420001']}", f"Школа {ids['sch420004']}"]
     assert "СОШ № 1" not in texts(at)
+
+
+def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(ids):
+    for user, offered in (("admin", True), ("head", False)):
+        at = run(user)
+        at.number_input(key="ident_threshold").set_value(25).run()
+        assert not at.exception
+        # a page link inside the app; run directly (as here) the page says where instead
+        said = bool(at.get("page_link")) or "Сохранить настройки по умолчанию можно на странице «Настройки»" in texts(at)
+        assert said == offered
+        assert store().get_setting("rule") is None
