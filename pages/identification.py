@@ -363,7 +363,8 @@ with tabs[6]:
         s = official.settings or RuleSettings()
         st.caption(f"Список сформирован с настройками: порог {s.threshold_pct} %, критерий 2 — "
                    f"{'любая процедура' if s.variant == 'any' else 'та же процедура'}, процедур: {len(s.procedures)}.")
-        diff = ol.diff_with_computed(store, official)
+        diff = ol.diff_with_computed(store, official, cached_list(
+            year, territory_id, json.dumps(s.to_dict(), sort_keys=True), version))
         (st.info if diff.empty else st.warning)(ol.diff_summary_ru(diff))
         if not diff.empty:
             st.dataframe(pd.DataFrame({
