@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import altair as alt

@@ -2,7 +2,6 @@
 preview, errors by row, mapping an unmatched school once, «Сохранить», history with confirmed undo, the
 territory scope, downloads, and that roles without upload rights see nothing of the page."""
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
