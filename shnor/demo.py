@@ -526,7 +526,7 @@ def _history(rng: np.random.Generator, schools: list[School]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 # Share of "2" that a typical school (level 0) gets on each ВПР work; weak schools get far more.
-_VPR_BASE_LOW = {"VPR-MATH-5": 0.13, "VPR-RUS-5": 0.13, "VPR-MATH-6": 0.13, "VPR-RUS-6": 0.14}
+_VPR_BASE_LOW = {"VPR-MATH-5": 0.14, "VPR-RUS-5": 0.14, "VPR-MATH-6": 0.145, "VPR-RUS-6": 0.14}
 _AUTUMN_2020_PENALTY = 0.12   # the autumn 2020 round, written after the spring of remote learning
 _EXAM_BASE_LOW = {"OGE-MATH": 0.05, "OGE-RUS": 0.03, "EGE-MATH-BASE": 0.03}
 _ABILITY_SLOPE = 1.3          # how strongly the latent level moves task success (logit scale)
