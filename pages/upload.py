@@ -77,11 +77,15 @@ with tab_files:
                 "сколько строк пропущено, будет сказано.", icon=":material/location_on:")
 
     current: dict[str, uf.PendingUpload] = {}
+    shas: dict[str, str] = st.session_state.setdefault("_upload_sha_by_file_id", {})
     for f in files or []:
-        data = f.getvalue()
-        sha = hashlib.sha256(data).hexdigest()
-        p = pending.get(sha) or uf.stage_upload(f.name, data, st.session_state["_upload_dir"])
-        current[sha] = p
+        sha = shas.get(f.file_id)
+        if sha is None:
+            sha = shas[f.file_id] = hashlib.sha256(f.getvalue()).hexdigest()
+        current[sha] = pending.get(sha) or uf.stage_upload(f.name, f.getvalue(), st.session_state["_upload_dir"])
+    for sha, p in pending.items():   # files taken out of the uploader: their private copies go
+        if sha not in current:
+            uf.discard(p)
     st.session_state[PENDING] = pending = current
     if not pending:
         st.caption("Файлы не выбраны. Образец для ручного ввода — ниже, в разделе «Шаблоны и справочники».")

@@ -241,3 +241,13 @@ def test_meeting_mode_hides_the_upload(db):
     at.run()
     assert not at.get("file_uploader")
     assert any("режиме совещания" in i.value for i in at.info)
+
+
+def test_a_file_taken_out_of_the_uploader_leaves_no_private_copy(db):
+    at = run("methodist")
+    at.get("file_uploader")[0].set_value(("a.xlsx", template_bytes(GOOD[:1]), XLSX)).run()
+    [p] = at.session_state["_upload_pending"].values()
+    assert p.path.exists()
+    at.get("file_uploader")[0].set_value(None).run()
+    assert not at.exception and not p.path.exists()
+    assert "Файлы не выбраны" in texts(at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import sys
 import threading
 import types
@@ -84,6 +85,11 @@ def neutral_main():
         finally:
             if sys.modules.get("__main__") is stub and saved is not None:
                 sys.modules["__main__"] = saved
+
+
+def discard(p: PendingUpload) -> None:
+    """Remove the private copy of an upload (when it leaves the uploader)."""
+    shutil.rmtree(p.path.parent, ignore_errors=True)
 
 
 def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
