@@ -390,6 +390,10 @@ with tabs[6]:
             "Статус по правилу": inc["status_ru"],
             "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
             hide_index=True, width="stretch", key="ident_proposal_table")
+        st.download_button("Скачать проект списка с решениями (Excel)", key="ident_draft_download",
+                           data=cached_workbook(year, territory_id, settings_json, territory_name, version, True),
+                           file_name=f"ШНОР_{year}-{year + 1}_проект.xlsx", icon=":material/download:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         if manual is not None and not manual.empty:
             names = dict(zip(proposal["school_id"], proposal["short_name"]))
             st.markdown("**Решения вручную:**\n" + "\n".join(

@@ -142,6 +142,9 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(ids):
     assert "Решение записано." in texts(at)
     prop = table(at, "ident_proposal_table")
     assert "МАОУ «Гимназия № 3»" in list(prop["ОО"]) and len(prop) == 3
+    # the draft downloads with the decision written next to the school
+    [draft] = [d for d in at.get("download_button") if d.proto.label == "Скачать проект списка с решениями (Excel)"]
+    assert draft.proto.url
     # approval needs the confirmation box, then freezes
     at.text_input(key="ident_order_number").set_value("1324")
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
