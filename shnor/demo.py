@@ -526,10 +526,12 @@ def _history(rng: np.random.Generator, schools: list[School]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 # Share of "2" that a typical school (level 0) gets on each ВПР work; weak schools get far more.
-_VPR_BASE_LOW = {"VPR-MATH-5": 0.14, "VPR-RUS-5": 0.14, "VPR-MATH-6": 0.145, "VPR-RUS-6": 0.14}
+_VPR_BASE_LOW = {"VPR-MATH-5": 0.13, "VPR-RUS-5": 0.13, "VPR-MATH-6": 0.135, "VPR-RUS-6": 0.13}
 _AUTUMN_2020_PENALTY = 0.12   # the autumn 2020 round, written after the spring of remote learning
 _EXAM_BASE_LOW = {"OGE-MATH": 0.05, "OGE-RUS": 0.03, "EGE-MATH-BASE": 0.03}
-_ABILITY_SLOPE = 1.3          # how strongly the latent level moves task success (logit scale)
+_ABILITY_SLOPE = 0.8          # how strongly ability moves task success (logit scale)
+_PUPIL_SD = 0.8               # spread of pupils around their school's level: marks about 15/37/36/12 %
+_EXAM_SLOPE = 0.6            # ОГЭ: marks about 5/40/40/15 %
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -544,7 +546,7 @@ def _point_layout(task_max: tuple[int, ...]) -> np.ndarray:
 def _calibrate_offset(rng: np.random.Generator, easiness: np.ndarray, cols: np.ndarray, low_max: int,
                       target: float) -> float:
     """The offset that gives a typical school (level 0) `target` pupils with total ≤ low_max."""
-    theta = rng.standard_normal(5000)
+    theta = rng.standard_normal(5000) * _PUPIL_SD
     u = rng.random((theta.size, cols.size))
     lo, hi = -6.0, 6.0
     for _ in range(30):
@@ -584,7 +586,7 @@ def _generate_vpr(rng: np.random.Generator, schools: list[School], mu: dict[tupl
             if low_max not in offsets:
                 offsets[low_max] = _calibrate_offset(rng, easiness, cols, low_max, _VPR_BASE_LOW[proc])
             offset = offsets[low_max]
-            idx, pno, letters, thetas, absent_p, lenient = [], [], [], [], [], []
+            idx, pno, letters, thetas, absent_p, lenient, level = [], [], [], [], [], [], []
             for i, s in enumerate(schools):
                 if not s.active(year) or (grade + shift) not in s.grades:
                     continue
@@ -593,7 +595,8 @@ def _generate_vpr(rng: np.random.Generator, schools: list[School], mu: dict[tupl
                 class_fx = rng.normal(0, 0.15, max(1, int(round(s.cohort / 26))))
                 letters += _class_letters(rng, n, s.cohort)
                 k = np.minimum((np.arange(n) * class_fx.size) // n, class_fx.size - 1)
-                thetas.append(m + class_fx[k] + rng.standard_normal(n))
+                thetas.append(m + class_fx[k] + rng.standard_normal(n) * _PUPIL_SD)
+                level.append(np.full(n, m))
                 idx.append(np.full(n, i))
                 pno.append(np.arange(1, n + 1))
                 absent_p.append(np.full(n, 0.12 if s.profile.startswith("weak") else 0.085))
@@ -608,8 +611,13 @@ def _generate_vpr(rng: np.random.Generator, schools: list[School], mu: dict[tupl
             total = tasks.sum(axis=1).astype(np.int64)
             tasks[absent] = 0
             total[absent] = -1
-            journal = np.clip(np.rint(3.55 + 0.75 * theta + np.concatenate(lenient)
-                                      + rng.normal(0, 0.45, n_all)), 2, 5).astype(np.int8)
+            # Teachers mark against their class: the journal follows the pupil's place in the school more
+            # than the school's level, plus the school's leniency (weak schools mark generously — the
+            # objectivity signal ФИС ОКО shows as «понизили / подтвердили / повысили»).
+            school_level = np.concatenate(level)
+            x = 3.45 + 0.9 * (theta - school_level) + 0.3 * school_level + np.concatenate(lenient) \
+                + rng.normal(0, 0.3, n_all)
+            journal = np.where(x < 2.0, 2, np.clip(np.rint(x), 3, 5)).astype(np.int8)   # a quarter "2" is rare
             journal[rng.random(n_all) < 0.004] = 0
             journal[absent] = 0
             variant = np.where(absent, 0, 1 + (rng.random(n_all) < 0.5)).astype(np.int8)
@@ -641,7 +649,7 @@ def _exam_sizes(rng: np.random.Generator, s: School, proc: str, year: int) -> in
 def _generate_exams(rng: np.random.Generator, schools: list[School], mu: dict[tuple[int, int], float]
                     ) -> dict[tuple[str, int], ExamResult]:
     out: dict[tuple[str, int], ExamResult] = {}
-    ref = rng.standard_normal(20000)
+    ref = rng.standard_normal(20000) * _PUPIL_SD
     offsets: dict[str, float] = {}
     for proc in ("OGE-MATH", "OGE-RUS"):      # calibrated on a typical school, like the ВПР works
         mx, low_max = OGE_MAX[proc], OGE_MARKS[proc][2][1]
@@ -649,7 +657,7 @@ def _generate_exams(rng: np.random.Generator, schools: list[School], mu: dict[tu
         lo, hi = -6.0, 6.0
         for _ in range(40):
             mid = (lo + hi) / 2
-            share = float(((u < _sigmoid(_ABILITY_SLOPE * ref[:, None] + mid)).sum(axis=1) <= low_max).mean())
+            share = float(((u < _sigmoid(_EXAM_SLOPE * ref[:, None] + mid)).sum(axis=1) <= low_max).mean())
             lo, hi = (mid, hi) if share > _EXAM_BASE_LOW[proc] else (lo, mid)
         offsets[proc] = (lo + hi) / 2
     for year in YEARS:
@@ -661,10 +669,10 @@ def _generate_exams(rng: np.random.Generator, schools: list[School], mu: dict[tu
                 n = _exam_sizes(rng, s, proc, year)
                 if n <= 0:
                     continue
-                theta = mu[(i, year)] + rng.standard_normal(n)
+                theta = mu[(i, year)] + rng.standard_normal(n) * _PUPIL_SD
                 if proc.startswith("OGE"):
                     mx = OGE_MAX[proc]
-                    score = (rng.random((n, mx)) < _sigmoid(_ABILITY_SLOPE * theta[:, None] + offsets[proc])
+                    score = (rng.random((n, mx)) < _sigmoid(_EXAM_SLOPE * theta[:, None] + offsets[proc])
                              ).sum(axis=1)
                     mk = np.zeros(n, dtype=int)
                     for mark, (lo_, hi_) in OGE_MARKS[proc].items():
@@ -672,12 +680,12 @@ def _generate_exams(rng: np.random.Generator, schools: list[School], mu: dict[tu
                     cnt = [int((mk == m).sum()) for m in (2, 3, 4, 5)]
                     low, mean, high, hund = cnt[0], float(score.mean()), None, None
                 elif proc == "EGE-MATH-BASE":
-                    z = theta + rng.normal(0, 0.3, n)
-                    mk = np.select([z < -1.9, z < -0.5, z < 0.7], [2, 3, 4], 5)
+                    z = theta + rng.normal(0, 0.25, n)
+                    mk = np.select([z < -1.55, z < -0.4, z < 0.55], [2, 3, 4], 5)
                     cnt = [int((mk == m).sum()) for m in (2, 3, 4, 5)]
                     low, mean, high, hund = cnt[0], float(mk.mean()), None, None
                 else:
-                    centre, spread = (66.0, 16.0) if proc == "EGE-RUS" else (50.0, 16.0)
+                    centre, spread = (66.0, 20.0) if proc == "EGE-RUS" else (50.0, 20.0)
                     score = np.clip(np.rint(centre + spread * theta), 0, 100)
                     cnt = None
                     low = int((score < EGE_MIN[proc]).sum())
@@ -857,13 +865,13 @@ def _pupil_columns(region: DemoRegion, v: VprResult, layout: str) -> tuple[list[
     task_cols = [list(task_text[:, t]) for t in range(n_tasks)]
 
     if layout == "1A":
-        tags = ",".join(f"vpr2020.{t}" for t in ("ma4", "ru4", "okr4", "ma5", "ru5", "bi5", "is5", "ma6", "ru6",
-                                                  "ma7", "ru7", "ma8", "ru8"))
+        # `groups` lists the municipality and the work tags of the campaigns (several works: it does not
+        # say which work the file holds, the caller does)
+        tags = ",".join(f"vpr2020.{t}" for t in ("ma4", "ru4", "ma5", "ru5", "ma6", "ru6"))
         groups_of = {}
         for i in set(v.school.tolist()):
             m = municipality[schools[i].territory].code.split("_m")[1]
-            groups_of[i] = (f"42-RU-KEM,VPR_42,reg42_vpr_m{m},reg42_vpr.2017.m{m},vpr.2017.r42,"
-                            f"vpr2019.math5,vpr2019.rus5,vpr2019.math6,vpr2019.rus6,active_reg42,{tags}")
+            groups_of[i] = f"VPR_42,reg42_vpr_m{m},vpr2019.math5,vpr2019.rus5,active_reg42,{tags}"
         header = ["groups", "user", "id", "code", "otc", "gender", "klass", "var-1", "var-2", "sum"] + \
                  [f"a-{t + 1}-grade" for t in range(n_tasks)] + ["Учебник"]
         cols = [[groups_of[i] for i in v.school], logins, [str(k) for k in v.pupil_no], code, list(journal),
