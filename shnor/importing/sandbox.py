@@ -1,30 +1,28 @@
 """Run a parser in a child process with a time and memory cap.
 
 A hostile or broken file can then be stopped without taking the dashboard or the CLI down, and the
-child never opens the database: it only returns a picklable ParsedFile.
+child never opens the database: it only returns a ParsedFile.
+
+The child is a fresh interpreter (`python -m shnor.importing.sandbox`), not a multiprocessing worker:
+multiprocessing re-imports the parent's `__main__`, which inside Streamlit is the page script (it would
+run the page, and try to open the database, in the child). Arguments go in and the ParsedFile comes back
+as pickles over the child's stdin/stdout — data of our own process pair, never from the file.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
+import pickle
+import re
 import resource
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import subprocess
+import sys
 from pathlib import Path
 
 from .model import ERROR, Hints, Issue, MarkScale, ParsedFile
 
 TIME_LIMIT_S = int(os.environ.get("SHNOR_PARSE_TIMEOUT", "300"))
 MEMORY_LIMIT_BYTES = int(os.environ.get("SHNOR_PARSE_MEMORY_MB", "3072")) * 1024 * 1024
-
-
-def _limit_memory(limit: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _child(path: str, file_name: str, hints: Hints, scales: dict[tuple[str, int], MarkScale]) -> ParsedFile:
-    from .parse import parse_file
-    return parse_file(path, file_name, hints, scales)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _failed(file_name: str, message: str) -> ParsedFile:
@@ -35,24 +33,40 @@ def _failed(file_name: str, message: str) -> ParsedFile:
 def parse_in_child(path: str | Path, file_name: str, hints: Hints,
                    scales: dict[tuple[str, int], MarkScale],
                    time_limit_s: int = TIME_LIMIT_S, memory_limit: int = MEMORY_LIMIT_BYTES) -> ParsedFile:
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["shnor.importing.parse", "python_calamine"])
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_limit_memory, initargs=(memory_limit,))
+    payload = pickle.dumps((str(path), file_name, hints, scales, memory_limit))
+    env = dict(os.environ, PYTHONPATH=_PACKAGE_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     try:
-        future = pool.submit(_child, str(path), file_name, hints, scales)
+        proc = subprocess.run([sys.executable, "-m", "shnor.importing.sandbox"], input=payload,
+                              capture_output=True, timeout=time_limit_s, env=env, cwd=_PACKAGE_ROOT)
+    except subprocess.TimeoutExpired:
+        return _failed(file_name, f"разбор файла занял больше {time_limit_s} с и был остановлен. "
+                                  "Файл слишком велик или повреждён.")
+    if proc.returncode == 0:
         try:
-            return future.result(timeout=time_limit_s)
-        except TimeoutError:
-            return _failed(file_name, f"разбор файла занял больше {time_limit_s} с и был остановлен. "
-                                      "Файл слишком велик или повреждён.")
-        except (BrokenProcessPool, MemoryError):
-            return _failed(file_name, "разбор файла потребовал больше памяти, чем разрешено, и был остановлен. "
-                                      "Файл слишком велик или повреждён.")
-        except Exception as exc:  # a parser bug must not show a traceback to the user
-            return _failed(file_name, f"файл не удалось разобрать ({type(exc).__name__}). Проверьте, что это "
-                                      "один из поддерживаемых форматов; если файл верный — сообщите разработчикам.")
-    finally:
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            if proc.is_alive():
-                proc.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+            result = pickle.loads(proc.stdout)
+            if isinstance(result, ParsedFile):
+                return result
+        except Exception:
+            pass
+    err = proc.stderr.decode("utf-8", "replace")
+    if "MemoryError" in err or "memory allocation" in err or proc.returncode in (-6, -9, 137):
+        return _failed(file_name, "разбор файла потребовал больше памяти, чем разрешено, и был остановлен. "
+                                  "Файл слишком велик или повреждён.")
+    last = err.strip().splitlines()[-1] if err.strip() else ""
+    exc = re.match(r"([\w.]+(?:Error|Exception))\b", last)
+    kind = exc.group(1) if exc else f"код завершения {proc.returncode}"
+    return _failed(file_name, f"файл не удалось разобрать ({kind}). Проверьте, что это один из поддерживаемых "
+                              "форматов; если файл верный — сообщите разработчикам.")
+
+
+def _child_main() -> None:
+    path, file_name, hints, scales, memory_limit = pickle.loads(sys.stdin.buffer.read())
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    from .parse import parse_file
+    result = parse_file(path, file_name, hints, scales)
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _child_main()

@@ -14,10 +14,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import sys
-import threading
-import types
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -67,26 +63,6 @@ def stage_upload(file_name: str, data: bytes, workdir: str | Path) -> PendingUpl
     return PendingUpload(file_name=file_name, sha256=sha, path=path)
 
 
-_MAIN_LOCK = threading.Lock()
-
-
-@contextmanager
-def neutral_main():
-    """multiprocessing's forkserver children (and the forkserver itself) re-run the parent's `__main__` from its
-    file. Inside Streamlit, `__main__` is the app script (the script runner installs it), so a parse child would
-    run the page — log in, open the database the server holds — and die. While the parse child starts, show
-    multiprocessing a `__main__` without a file; put the script's back unless a new script run replaced it."""
-    with _MAIN_LOCK:
-        saved = sys.modules.get("__main__")
-        stub = types.ModuleType("__main__")
-        sys.modules["__main__"] = stub
-        try:
-            yield
-        finally:
-            if sys.modules.get("__main__") is stub and saved is not None:
-                sys.modules["__main__"] = saved
-
-
 def discard(p: PendingUpload) -> None:
     """Remove the private copy of an upload (when it leaves the uploader)."""
     shutil.rmtree(p.path.parent, ignore_errors=True)
@@ -94,8 +70,7 @@ def discard(p: PendingUpload) -> None:
 
 def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
     if p.parsed is None or p.parsed_with != p.hints:
-        with neutral_main():
-            p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.mark_scales())
+        p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.mark_scales())
         p.parsed_with = replace(p.hints)
         p.parses += 1
     return p.parsed
