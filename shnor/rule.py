@@ -198,12 +198,11 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
                          f"{_join(low1)}")
         if c2:
             ev += [r for r in c2_evidence if r not in ev]
-            if s.variant == "same":
-                parts.append(f"Критерий 2 — та же процедура с низким результатом в {format_school_year(y2)} "
-                             f"и {format_school_year(y1)}: {_join(c2_evidence)}")
-            else:
-                parts.append(f"Критерий 2 — низкие результаты в {format_school_year(y2)} и "
-                             f"{format_school_year(y1)}: {_join(c2_evidence)}")
+            head = ("Критерий 2 — та же процедура с низким результатом в каждом из двух прошлых лет"
+                    if s.variant == "same" else "Критерий 2 — низкие результаты в каждом из двух прошлых лет")
+            by_year = [f"в {format_school_year(y)}: {_join([r for r in c2_evidence if r.year == y])}"
+                       for y in (y2, y1)]
+            parts.append(f"{head}: {'; '.join(by_year)}")
         st.evidence = ev
     elif not r1 and not r2:
         st.status = NO_DATA

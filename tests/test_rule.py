@@ -38,7 +38,8 @@ def test_29_6_percent_is_not_low_but_is_risk_group():
 def test_criterion_2_any_procedure_in_each_year():
     s = one([(1, "VPR-MATH-5", 2021, 20, 6), (1, "OGE-RUS", 2020, 10, 5)])
     assert s.status == SHNOR and s.criteria == (2,)
-    assert "2020/2021 и 2021/2022" in s.reasons
+    assert "в каждом из двух прошлых лет: в 2020/2021: ОГЭ, русский язык" in s.reasons
+    assert "; в 2021/2022: ВПР, математика, 5 кл." in s.reasons
 
 
 def test_criterion_2_same_variant_needs_the_same_procedure():

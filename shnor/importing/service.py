@@ -163,7 +163,7 @@ class SchoolMatcher:
             self.by_login[lk] = sid
         if ref.name:
             self.by_name.setdefault((norm_name(ref.name), tid), set()).add(sid)
-        self.labels[sid] = ref.name or str(sid)
+        self.labels[sid] = ref.name or ref.login or str(sid)
 
     @staticmethod
     def mapping_key(ref: SchoolRef) -> str:
