@@ -928,8 +928,12 @@ def _subset(v: VprResult, keep: np.ndarray) -> VprResult:
                      v.sex[keep], v.journal[keep], v.variant[keep], v.tasks[keep], v.total[keep])
 
 
-def _write_protocol(region: DemoRegion, v: VprResult, out_dir: "Path") -> list["Path"]:
-    """The regional CSV protocol, and for some works a municipal Excel protocol split off from it."""
+def _write_protocol(region: DemoRegion, v: VprResult, out_dir: "Path") -> list[tuple["Path", "Hints"]]:
+    """The regional CSV protocol, and for some works a municipal Excel protocol split off from it, each with
+    what the user says in the upload form: nothing that the file itself says (the work tag and upload date
+    of a new-platform book; the autumn 2020 campaign of an old-platform file, which counts for 2019/2020 by
+    default), the work (and the year) otherwise."""
+    from .importing.model import Hints
     layout = "1A" if v.grade_shift else ("1B" if v.year < EDU_LOGINS_FROM else "1C")
     tag = _TAGS[v.procedure]
     season = "autumn" if v.grade_shift else "spring"
@@ -946,7 +950,8 @@ def _write_protocol(region: DemoRegion, v: VprResult, out_dir: "Path") -> list["
         sheets = [("Классы", _classes_sheet(region, part)), ("Протокол", rows)] if layout == "1C" else [("Sheet", rows)]
         path = out_dir / f"{stem}_{terr.code}.xlsx"
         _write_xlsx(path, sheets)
-        paths.append(path)
+        paths.append((path, Hints() if layout == "1C" else Hints(procedure=v.procedure)
+                      if layout == "1A" else Hints(procedure=v.procedure, year=v.year)))
         v = _subset(v, ~inside)
     header, cols = _pupil_columns(region, v, layout)
     path = out_dir / f"{stem}_kuzbass.csv"
@@ -954,7 +959,7 @@ def _write_protocol(region: DemoRegion, v: VprResult, out_dir: "Path") -> list["
     # The old platform's `groups` cell is a long comma-separated list of tags: such files are comma-separated
     # (the reader guesses the separator by counting, and a `;` file full of quoted commas would fool it).
     _write_csv(path, header, cols, encoding=enc, delimiter="," if layout == "1A" else ";")
-    return [path] + paths
+    return [(path, Hints(procedure=v.procedure, year=v.year))] + paths
 
 
 def _write_report(region: DemoRegion, v: VprResult, out_dir: "Path") -> "Path":
@@ -1134,7 +1139,7 @@ def write_files(region: DemoRegion, out_dir) -> list[tuple["Path", "Hints"]]:
             if (proc, year) == REPORT_INSTEAD_OF_PROTOCOL:
                 files.append((_write_report(region, v, out_dir), Hints()))
             else:
-                files += [(p, Hints(procedure=proc, year=year)) for p in _write_protocol(region, v, out_dir)]
+                files += _write_protocol(region, v, out_dir)
         for kind in ("OGE", "EGE"):
             path = _write_exam_table(region, kind, year, out_dir)
             if path is not None:
