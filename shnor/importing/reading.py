@@ -69,10 +69,25 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1251")
 
 
+def _csv_delimiter(text: str) -> str:
+    """`;` or `,`: the one that splits the first lines (quotes respected) into the most columns, consistently.
+    Counting characters is wrong when quoted cells hold commas (ФИС ОКО `groups` lists)."""
+    sample = text.splitlines()[:50]
+    best, best_score = ";", (-1, 0)
+    for delim in (";", ","):
+        widths = [len(r) for r in csv.reader(sample, delimiter=delim) if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = (widths.count(common) if common > 1 else 0, common)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
 def _read_csv(path: Path, file_name: str) -> list[Sheet]:
     text = _decode(path.read_bytes())
-    sample = "\n".join(text.splitlines()[:50])
-    delim = ";" if sample.count(";") >= sample.count(",") else ","
+    delim = _csv_delimiter(text)
     rows: list[list[Any]] = []
     for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim)):
         if i >= MAX_ROWS_PER_SHEET:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .. import procedures
 from ..store import Store, login_key, norm_name
@@ -256,21 +257,23 @@ def _same(old: tuple, new: list) -> bool:
     return True
 
 
-def _territory_for(store: Store, cur, text: str | None, hint: str | None, create: bool) -> int | None:
+def _territory_for(store: Store, cur, text: str | None, hint: str | None, create: bool,
+                   cache: dict | None = None) -> int | None:
     name = text or hint
     if not name:
         return None
+    if cache is not None and (name, create) in cache:
+        return cache[(name, create)]
     tid = store.territory_id(name, cur)
     if tid is None and create:
         tid = store.ensure_territory(cur, name)
+    if cache is not None and tid is not None:
+        cache[(name, create)] = tid
     return tid
 
 
-def _in_scope(store: Store, cur, scope_ids: set[int] | None, sid: int) -> bool:
-    if scope_ids is None:
-        return True
-    t, d = cur.execute("SELECT territory_id, district_id FROM schools WHERE id = ?", [sid]).fetchone()
-    return t in scope_ids or d in scope_ids
+def _school_places(cur) -> dict[int, tuple[int, int | None]]:
+    return {sid: (t, d) for sid, t, d in cur.execute("SELECT id, territory_id, district_id FROM schools").fetchall()}
 
 
 def _create_school(store: Store, cur, ref: SchoolRef, tid: int, batch_id: int | None) -> int:
@@ -283,11 +286,12 @@ def _create_school(store: Store, cur, ref: SchoolRef, tid: int, batch_id: int | 
          _clean_code(ref.exam_code), name, tid, batch_id]).fetchone()[0]
 
 
-def _update_login_form(cur, sid: int, login: str | None) -> None:
+def _update_login_forms(cur, logins: dict[int, str]) -> None:
     """Keep the latest known form of a login: edu… once seen."""
-    if login and login.strip().lower().startswith("edu"):
-        cur.execute("UPDATE schools SET fisoko_login = ? WHERE id = ? AND (fisoko_login IS NULL OR "
-                    "fisoko_login LIKE 'sch%')", [login.strip().lower(), sid])
+    edu = [(lg.strip().lower(), sid) for sid, lg in logins.items() if lg and lg.strip().lower().startswith("edu")]
+    if edu:
+        cur.executemany("UPDATE schools SET fisoko_login = ? WHERE id = ? AND (fisoko_login IS NULL OR "
+                        "fisoko_login LIKE 'sch%')", edu)
 
 
 def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hints: Hints,
@@ -295,8 +299,10 @@ def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hin
     preview = []
     unmatched: dict[str, UnmatchedSchool] = {}
     resolved: list[tuple[ResultRow, int]] = []
+    tcache: dict = {}
     for r in parsed.results:
-        tid = _territory_for(store, cur, r.school.territory, hints.territory, create=bool(r.school.login))
+        tid = _territory_for(store, cur, r.school.territory, hints.territory, create=bool(r.school.login),
+                             cache=tcache)
         sid, reason = matcher.resolve(r.school, tid)
         if sid == NEW_SCHOOL or (sid is None and login_key(r.school.login)):
             if tid is None:
@@ -327,9 +333,12 @@ def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hin
                                     f"не сопоставлена: {u.reason}. Сопоставьте её со школой реестра "
                                     f"(строки: {rows})", file=parsed.file_name))
         raise _NeedsMapping()
+    places = _school_places(cur) if scope_ids is not None else {}
     seen: set[tuple[int, str, int]] = set()
+    incoming: list[tuple[tuple[int, str, int], ResultRow, list]] = []
+    logins: dict[int, str] = {}
     for r, sid in resolved:
-        if not _in_scope(store, cur, scope_ids, sid):
+        if scope_ids is not None and not set(places.get(sid, ())) & scope_ids:
             rep.out_of_scope += 1
             continue
         key = (sid, r.procedure, r.year)
@@ -339,30 +348,77 @@ def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hin
                                     file=parsed.file_name, sheet=r.source_sheet, row=r.source_row))
             raise _Refused()
         seen.add(key)
-        _update_login_form(cur, sid, r.school.login)
-        values = _result_values(r)
-        old = cur.execute(f"SELECT {', '.join(_RESULT_COLS)}, batch_id FROM results "
-                          "WHERE school_id = ? AND procedure = ? AND year = ?", list(key)).fetchone()
+        if r.school.login:
+            logins[sid] = r.school.login
+        incoming.append((key, r, _result_values(r)))
+    _update_login_forms(cur, logins)
+    old_rows = _existing_results(cur, [k for k, _, _ in incoming])
+    replacements, inserts = [], []
+    for key, r, values in incoming:
+        old = old_rows.get(key)
         status = "новый"
         if old is not None:
             if _same(old[:-1], values):
                 rep.unchanged += 1
-                preview.append(_preview_row(matcher, sid, r, "без изменений"))
+                preview.append(_preview_row(matcher, key[0], r, "без изменений"))
                 continue
-            old_row = dict(zip(_RESULT_COLS + ["batch_id"], old))
-            cur.execute("INSERT INTO result_replacements (batch_id, school_id, procedure, year, old_row) "
-                        "VALUES (?, ?, ?, ?, ?)", [batch_id, *key, json.dumps(old_row, default=str)])
-            cur.execute("DELETE FROM results WHERE school_id = ? AND procedure = ? AND year = ?", list(key))
+            replacements.append((batch_id, *key, json.dumps(dict(zip(_RESULT_COLS + ["batch_id"], old)), default=str)))
             rep.replaced += 1
             status = "замена"
         else:
-            cur.execute("INSERT INTO result_replacements (batch_id, school_id, procedure, year, old_row) "
-                        "VALUES (?, ?, ?, ?, NULL)", [batch_id, *key])
-        cur.execute(f"INSERT INTO results (school_id, procedure, year, {', '.join(_RESULT_COLS)}, batch_id) "
-                    f"VALUES (?, ?, ?, {', '.join('?' * len(_RESULT_COLS))}, ?)", [*key, *values, batch_id])
+            replacements.append((batch_id, *key, None))
+        inserts.append((*key, *values, batch_id))
         rep.rows_stored += 1
-        preview.append(_preview_row(matcher, sid, r, status))
+        preview.append(_preview_row(matcher, key[0], r, status))
+    _bulk_replace(cur, replacements, inserts)
     return preview
+
+
+_KEY_SCHEMA = pa.schema([("school_id", pa.int32()), ("procedure", pa.string()), ("year", pa.int32())])
+_RESULT_SCHEMA = pa.schema(list(_KEY_SCHEMA) + [
+    ("participants", pa.int32()), ("low_count", pa.int32()), ("mark2", pa.int32()), ("mark3", pa.int32()),
+    ("mark4", pa.int32()), ("mark5", pa.int32()), ("mean_score", pa.float64()), ("score_hist", pa.string()),
+    ("task_points", pa.string()), ("task_max", pa.string()), ("journal_below", pa.int32()),
+    ("journal_equal", pa.int32()), ("journal_above", pa.int32()), ("round_date", pa.string()),
+    ("grade_written", pa.int32()), ("batch_id", pa.int32())])
+_REPL_SCHEMA = pa.schema([("batch_id", pa.int32())] + list(_KEY_SCHEMA) + [("old_row", pa.string())])
+
+
+def _table(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    cols = list(zip(*rows)) if rows else [[] for _ in schema]
+    return pa.table([pa.array(list(c), type=f.type) for c, f in zip(cols, schema)], schema=schema)
+
+
+def _existing_results(cur, keys: list[tuple[int, str, int]]) -> dict[tuple, tuple]:
+    """Stored values of the file's (school, procedure, year) keys, in one query."""
+    if not keys:
+        return {}
+    cur.register("incoming_keys", _table(keys, _KEY_SCHEMA))
+    try:
+        rows = cur.execute(f"SELECT r.school_id, r.procedure, r.year, {', '.join('r.' + c for c in _RESULT_COLS)}, "
+                           "r.batch_id FROM results r JOIN incoming_keys k USING (school_id, procedure, year)"
+                           ).fetchall()
+    finally:
+        cur.unregister("incoming_keys")
+    return {tuple(row[:3]): tuple(row[3:]) for row in rows}
+
+
+def _bulk_replace(cur, replacements: list[tuple], inserts: list[tuple]) -> None:
+    """Record what is replaced, remove it, insert the new values: three set-based statements."""
+    if not inserts:
+        return
+    cur.register("repl", _table(replacements, _REPL_SCHEMA))
+    cur.register("new_rows", _table(inserts, _RESULT_SCHEMA))
+    try:
+        cur.execute("INSERT INTO result_replacements (batch_id, school_id, procedure, year, old_row) "
+                    "SELECT batch_id, school_id, procedure, year, old_row FROM repl")
+        cur.execute("DELETE FROM results WHERE (school_id, procedure, year) IN "
+                    "(SELECT (school_id, procedure, year) FROM new_rows)")
+        cols = ", ".join(f.name for f in _RESULT_SCHEMA)
+        cur.execute(f"INSERT INTO results ({cols}) SELECT {cols} FROM new_rows")
+    finally:
+        cur.unregister("repl")
+        cur.unregister("new_rows")
 
 
 def _preview_row(matcher: SchoolMatcher, sid: int, r: ResultRow, status: str) -> dict:
@@ -380,9 +436,10 @@ _REG_FIELDS = ["fisoko_login", "login_key", "inn", "ogrn", "exam_code_oge", "exa
 def _store_registry(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hints: Hints,
                     matcher: SchoolMatcher, scope_ids: set[int] | None, batch_id: int) -> list[dict]:
     preview = []
+    tcache: dict = {}
     for g in parsed.registry:
         ref = g.school
-        tid = _territory_for(store, cur, ref.territory, hints.territory, create=True)
+        tid = _territory_for(store, cur, ref.territory, hints.territory, create=True, cache=tcache)
         if tid is None:
             rep.issues.append(Issue(ERROR, "не указана территория школы", file=parsed.file_name,
                                     sheet=g.source_sheet, row=g.source_row))
