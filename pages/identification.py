@@ -24,7 +24,7 @@ from shnor.rule import RuleSettings
 from shnor.ui import charts
 from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
-from shnor.ui.meeting import is_anonymised, is_meeting, school_label
+from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
 from shnor.years import format_school_year
 
 user = page_guard("identification")
@@ -193,7 +193,7 @@ with tabs[0]:
         st.success("По выбранным настройкам ни одна школа не попадает в список.")
     else:
         view = pd.DataFrame({
-            "Территория": shnor["territory"], "ОО": show_names(shnor), "Код": shnor["school_code"],
+            "Территория": shnor["territory"], "ОО": show_names(shnor), "Код": code_labels(shnor["school_code"]),
             "Критерии": shnor["criteria"],
             "Малая группа": ["да — менее " + str(settings.small_group) + " участников" if f else ""
                              for f in shnor["small_group"].fillna(False)],
@@ -287,7 +287,7 @@ with tabs[3]:
                f"от {settings.threshold_pct - settings.margin_pct} до {settings.threshold_pct} %.")
     if not risk.empty:
         st.dataframe(pd.DataFrame({"Территория": risk["territory"], "ОО": show_names(risk),
-                                   "Код": risk["school_code"], "Почему": risk["reasons"]}),
+                                   "Код": code_labels(risk["school_code"]), "Почему": risk["reasons"]}),
                      hide_index=True, width="stretch", key="ident_risk_table")
 
 with tabs[4]:
@@ -299,7 +299,7 @@ with tabs[4]:
                "Кандидаты в школы-партнёры для ШНОР.")
     if not high.empty:
         st.dataframe(pd.DataFrame({"Территория": high["territory"], "ОО": show_names(high),
-                                   "Код": high["school_code"]}), hide_index=True, width="stretch",
+                                   "Код": code_labels(high["school_code"])}), hide_index=True, width="stretch",
                      key="ident_high_table")
 
 # ---------------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ with tabs[6]:
         items = ol.list_items(store, official.id)
         inc = items[items["included"]]
         st.dataframe(pd.DataFrame({
-            "Территория": inc["territory"], "ОО": show_names(inc, "school_id"), "Код": inc["school_code"],
+            "Территория": inc["territory"], "ОО": show_names(inc, "school_id"), "Код": code_labels(inc["school_code"]),
             "Критерии": inc["criteria"], "Основания": inc["reasons"],
             "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
             hide_index=True, width="stretch", key="ident_official_table")

@@ -231,6 +231,7 @@ def test_meeting_mode_hides_editing_and_can_hide_names(ids):
     assert "Записать решение" not in labels and "Утвердить список" not in labels
     names = list(table(at, "ident_list_table")["ОО"])
     assert names == [f"Школа {ids['sch420001']}", f"Школа {ids['sch420004']}"]
+    assert set(table(at, "ident_list_table")["Код"]) == {"скрыт"}  # a login would name the school
     assert "СОШ № 1" not in texts(at)
 
 

@@ -47,6 +47,11 @@ def school_label(name: str | None, school_id: int | None) -> str:
     return name if name else neutral_label(school_id)
 
 
+def code_labels(codes):
+    """School codes (logins identify a school): hidden when names are hidden."""
+    return ["скрыт" for _ in codes] if is_anonymised() else list(codes)
+
+
 def _sync_url() -> None:
     """Keep the flags in the address so that a reload (or a page switch) keeps them."""
     for state_key, param in ((_MEETING_KEY, MEETING_PARAM), (_ANON_KEY, ANON_PARAM)):
