@@ -73,9 +73,18 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 
 
 def shot(page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main container, so the viewport is stretched to it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     p = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    if size and height and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
+        page.wait_for_timeout(400)
     page.screenshot(path=str(p), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return p
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from browser import ARTIFACTS, launch_browser, login, shot, streamlit_server, wait_idle
 from shnor import accounts
+from shnor.analysis import compute_list
 from shnor.store import Store
 
 pytestmark = pytest.mark.browser
@@ -21,6 +22,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 PASSWORDS = {"admin": "Adm1n-pass-2026", "metod": "Metod-pass-2026", "glava": "Head-pass-2026",
              "nabl": "Viewer-pass-2026"}
+SHNOR_SCHOOL: dict = {}  # a school of the current list, found before the server takes the database
 PAGE_FILES = ["overview", "upload", "identification", "school", "settings", "users"]
 
 
@@ -33,6 +35,8 @@ def db(demo_db_master, tmp_path_factory) -> Path:
     accounts.add_user(store, "metod", "methodist", PASSWORDS["metod"])
     accounts.add_user(store, "glava", "head", PASSWORDS["glava"])
     accounts.add_user(store, "nabl", "viewer", PASSWORDS["nabl"])
+    lst = compute_list(store, max(store.result_years()) + 1)
+    SHNOR_SCHOOL.update(lst.table[lst.table["status"] == "shnor"].iloc[0][["school_code", "short_name"]].to_dict())
     store.close()
     return dst
 
@@ -132,6 +136,18 @@ def test_upload_through_the_browser(server, page, tmp_path):
     wait_idle(page)
     shot(page, "upload-school-card")
     assert "Проверочная СОШ" in page.inner_text("body")
+
+
+def test_school_page_of_a_shnor_school(server, page):
+    login(page, server, "nabl", PASSWORDS["nabl"])
+    page.goto(f"{server}/school?school={SHNOR_SCHOOL['school_code']}")
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    shot(page, "page-school-shnor")
+    body = page.inner_text("body")
+    assert SHNOR_SCHOOL["short_name"] in body and "ШНОР" in body and "Критерий" in body
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
 
 
 def test_download_the_list_as_excel(server, page, tmp_path):
