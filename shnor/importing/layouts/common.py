@@ -142,6 +142,14 @@ def header_depth(sheet: Sheet, top: int, id_columns: Iterable[int], max_depth: i
     return depth
 
 
+def cell_getter(row: Sequence[Any], cols: Mapping[str, Any]):
+    """`raw("code")`: the row's cell under the column found for a key, None when absent or beyond the row."""
+    def raw(key: str) -> Any:
+        c = cols.get(key)
+        return row[c.index] if c is not None and c.index < len(row) else None
+    return raw
+
+
 def row_is_empty(row: Sequence[Any]) -> bool:
     return all(cell_text(c) == "" for c in row)
 

@@ -25,8 +25,8 @@ import re
 
 from ..model import Hints, MarkScale, ParsedFile, RegistryRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, clean_code, find_header, header_depth, is_login, is_subtotal, login_key,
-                     norm, row_is_empty, school_year_cell, split_code_name, split_login)
+from .common import (CellError, IssueLog, cell_getter, clean_code, find_header, header_depth, is_login, is_subtotal,
+                     login_key, norm, row_is_empty, school_year_cell, split_code_name, split_login)
 
 LAYOUTS = ("5A", "5B")
 LAYOUT_RU = {"5A": "Реестр школ (список)", "5B": "Реестр школ: форма ФИС ОКО «Сбор контекстных данных об ОО»"}
@@ -164,9 +164,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             if row_is_empty(row):
                 continue
 
-            def raw(key):
-                c = cols.get(key)
-                return row[c.index] if c is not None and c.index < len(row) else None
+            raw = cell_getter(row, cols)
 
             if is_subtotal(raw("short_name"), raw("full_name"), raw("school"), raw("login")):
                 continue

@@ -16,7 +16,8 @@ import io
 from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, find_header, float_cell,
+from .common import (CellError, IssueLog, cell_getter, check_duplicate_results, clean_code, count_cell, find_header,
+                     float_cell,
                      is_login, is_subtotal, row_is_empty, school_year_cell)
 
 LAYOUT = "4"
@@ -71,9 +72,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             if row_is_empty(row):
                 continue
 
-            def raw(key):
-                c = cols.get(key)
-                return row[c.index] if c is not None and c.index < len(row) else None
+            raw = cell_getter(row, cols)
 
             if is_subtotal(raw("year"), raw("code"), raw("name"), raw("territory"), raw("procedure")):
                 continue
