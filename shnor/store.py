@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from . import procedures
+from .codes import login_key, norm_name  # noqa: F401 (re-exported: the store's matching keys)
 from .importing.model import MarkScale
 
 
@@ -289,30 +290,6 @@ def _run_sql(conn: duckdb.DuckDBPyConnection, step: str | Callable) -> None:
     for stmt in step.split(";\n"):
         if stmt.strip():
             conn.execute(stmt)
-
-
-def login_key(login: str | None) -> str | None:
-    """`sch220206` and `edu220206` are one school ('S220206'); other prefixes are other namespaces."""
-    if not login:
-        return None
-    t = str(login).strip().lower()
-    if len(t) == 9 and t[:3] in ("sch", "edu") and t[3:].isdigit():
-        return "S" + t[3:]
-    return t or None
-
-
-def norm_name(text: str | None) -> str:
-    """Normalised school or territory name for matching: case, ё, quotes, spaces, punctuation."""
-    if not text:
-        return ""
-    t = str(text).lower().replace("ё", "е").replace("\u00a0", " ")
-    for q in "\"'«»“”„`":
-        t = t.replace(q, " ")
-    t = t.replace("№", " № ")
-    out = []
-    for ch in t:
-        out.append(ch if ch.isalnum() or ch == "№" else " ")
-    return " ".join("".join(out).split())
 
 
 class Store:

@@ -22,6 +22,7 @@ import pyarrow as pa
 from .. import procedures
 from ..store import Store, login_key, norm_name
 from ..years import format_school_year
+from .layouts.common import clean_code
 from .model import ERROR, ROW_ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
 from .sandbox import parse_in_child
 
@@ -112,16 +113,6 @@ class _NeedsMapping(Exception):
 # ---------------------------------------------------------------------------------------------
 # School matching
 # ---------------------------------------------------------------------------------------------
-_PLACEHOLDERS = {"", "нет", "-", "—", "–", "0", "н/д", "отсутствует", "none", "nan"}
-
-
-def _clean_code(v: str | None) -> str | None:
-    if v is None:
-        return None
-    t = str(v).strip()
-    return None if t.lower() in _PLACEHOLDERS else t
-
-
 class SchoolMatcher:
     """Resolves SchoolRefs inside one transaction: login, exam code, ИНН, then name within the territory."""
 
@@ -168,7 +159,7 @@ class SchoolMatcher:
 
     @staticmethod
     def mapping_key(ref: SchoolRef) -> str:
-        return " | ".join(x or "" for x in (ref.territory, _clean_code(ref.exam_code) or _clean_code(ref.inn),
+        return " | ".join(x or "" for x in (ref.territory, clean_code(ref.exam_code) or clean_code(ref.inn),
                                              ref.name))
 
     def resolve(self, ref: SchoolRef, tid: int | None) -> tuple[int | None, str]:
@@ -180,9 +171,9 @@ class SchoolMatcher:
         if lk and lk in self.by_login:
             return self.by_login[lk], ""
         reasons = []
-        for label, value, index in (("код ОО", _clean_code(ref.exam_code), self.by_code),
-                                    ("ИНН", _clean_code(ref.inn), self.by_inn),
-                                    ("ОГРН", _clean_code(ref.ogrn), self.by_ogrn)):
+        for label, value, index in (("код ОО", clean_code(ref.exam_code), self.by_code),
+                                    ("ИНН", clean_code(ref.inn), self.by_inn),
+                                    ("ОГРН", clean_code(ref.ogrn), self.by_ogrn)):
             if not value:
                 continue
             hits = index.get(value, set())
@@ -282,8 +273,8 @@ def _create_school(store: Store, cur, ref: SchoolRef, tid: int, batch_id: int | 
     return cur.execute(
         "INSERT INTO schools (login_key, fisoko_login, inn, ogrn, exam_code_oge, short_name, territory_id, "
         "created_batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [lk, ref.login.strip().lower() if ref.login else None, _clean_code(ref.inn), _clean_code(ref.ogrn),
-         _clean_code(ref.exam_code), name, tid, batch_id]).fetchone()[0]
+        [lk, ref.login.strip().lower() if ref.login else None, clean_code(ref.inn), clean_code(ref.ogrn),
+         clean_code(ref.exam_code), name, tid, batch_id]).fetchone()[0]
 
 
 def _update_login_forms(cur, logins: dict[int, str]) -> None:
@@ -451,9 +442,9 @@ def _store_registry(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hi
             rep.out_of_scope += 1
             continue
         new = {"fisoko_login": ref.login.strip().lower() if ref.login else None, "login_key": login_key(ref.login),
-               "inn": _clean_code(ref.inn), "ogrn": _clean_code(ref.ogrn),
-               "exam_code_oge": _clean_code(g.exam_code_oge or ref.exam_code),
-               "exam_code_ege": _clean_code(g.exam_code_ege), "short_name": g.short_name or ref.name,
+               "inn": clean_code(ref.inn), "ogrn": clean_code(ref.ogrn),
+               "exam_code_oge": clean_code(g.exam_code_oge or ref.exam_code),
+               "exam_code_ege": clean_code(g.exam_code_ege), "short_name": g.short_name or ref.name,
                "full_name": g.full_name, "territory_id": tid, "district_id": did, "school_type": g.school_type,
                "ownership": g.ownership, "is_shnsu": g.is_shnsu, "is_rural": g.is_rural,
                "active_from": g.active_from, "active_to": g.active_to}
@@ -570,7 +561,7 @@ def _remember_mappings(cur, matcher: SchoolMatcher, mappings: dict[str, int], pa
         ref = refs.get(key)
         if ref is None or sid in (None, NEW_SCHOOL):
             continue
-        code = _clean_code(ref.exam_code) or _clean_code(ref.inn)
+        code = clean_code(ref.exam_code) or clean_code(ref.inn)
         if code:
             cur.execute("INSERT INTO school_aliases (kind, value_norm, territory_id, school_id, created_by) "
                         "VALUES ('code', ?, NULL, ?, ?)", [code, sid, actor])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
+from ...codes import login_key  # noqa: F401 (re-exported for the parsers)
 from ..model import ERROR, WARNING, Issue, ResultRow, SchoolRef
 from ..reading import NotANumber, Sheet, cell_number, cell_text, column_letter, round_half_up
 from ...years import SchoolYearError, parse_school_year
@@ -200,13 +201,6 @@ _LOGIN_PREFIX = re.compile(r"^\s*(?:\(\s*([a-z]{3}\d{6})\s*\)|([a-z]{3}\d{6})(?=
 def is_login(text: Any) -> bool:
     """A ФИС ОКО login: three Latin letters and six digits (`sch220206`, `edu220206`, `ksh220028`)."""
     return bool(_LOGIN_RE.fullmatch(cell_text(text)))
-
-
-def login_key(login: str) -> str:
-    """Identity of a login: `sch` and `edu` with the same digits are one school (the platform renamed
-    logins in 2022); any other prefix (`ksh…`) is a namespace of its own."""
-    low = login.lower()
-    return "sch" + low[3:] if low[:3] in ("sch", "edu") else low
 
 
 def split_login(text: Any) -> tuple[str | None, str]:

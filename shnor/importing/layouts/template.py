@@ -17,8 +17,7 @@ from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
 from .common import (CellError, IssueLog, cell_getter, check_duplicate_results, clean_code, count_cell, find_header,
-                     float_cell,
-                     is_login, is_subtotal, row_is_empty, school_year_cell)
+                     float_cell, is_login, is_subtotal, row_is_empty, school_year_cell)
 
 LAYOUT = "4"
 LAYOUT_RU = "Шаблон системы (плоская таблица)"
