@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_demo_build.py
 
-Prints wall and CPU seconds for: generating and writing the files, parsing them, storing them (the import
-service), and computing the figures with the rule."""
+Prints wall and CPU seconds for: generating and writing the files, importing them (sandboxed parse and store,
+the import service), and computing the figures with the rule."""
 from __future__ import annotations
 
 import resource
