@@ -31,6 +31,7 @@ def streamlit_server(db: Path, extra_env: dict | None = None):
     """`streamlit run app.py` on a free port over `db`; yields the base URL once /_stcore/health answers."""
     port = free_port()
     env = dict(os.environ, SHNOR_DB=str(db), **(extra_env or {}))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"server-{port}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
                              f"--server.port={port}", "--server.address=127.0.0.1",
