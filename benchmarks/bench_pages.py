@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["overview", "identification", "school", "upload", "settings", "users"]
+PAGES = ["overview", "identification", "school", "school?school", "upload", "settings", "users"]
 
 
 def main() -> None:
@@ -47,9 +47,15 @@ def main() -> None:
         accounts.add_user(store, "bench", "admin", "Bench-password-2026")
     user = accounts.get_user(store, "bench")
     print(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
+    from shnor.analysis import compute_list
+    lst = compute_list(store, max(store.result_years()) + 1)
+    a_shnor_login = lst.table[lst.table["status"] == "shnor"].iloc[0]["school_code"]
     for page in PAGES:
         st.cache_data.clear()
-        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=300)
+        name, _, param = page.partition("?")
+        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=300)
+        if param:  # the school page with a ШНОР school open (drill-down link)
+            at.query_params[param] = a_shnor_login
         at.session_state["_shnor_token"] = accounts.create_session(store, user)
         t0 = time.perf_counter()
         at.run()
