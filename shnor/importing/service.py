@@ -302,8 +302,9 @@ def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hin
             sid = _create_school(store, cur, r.school, tid, batch_id)
             matcher.add(sid, r.school, tid)
             rep.new_schools.append(r.school.name or r.school.login or str(sid))
-            rep.issues.append(Issue(WARNING, f"школа {r.school.login or ''} «{r.school.name or ''}» не было в реестре "
-                                    f"— добавлена (территория: {r.school.territory or hints.territory or 'не указана'})",
+            who = " ".join(x for x in (r.school.login, f"«{r.school.name}»" if r.school.name else None) if x)
+            rep.issues.append(Issue(WARNING, f"школы {who} не было в реестре — она добавлена по логину ФИС ОКО "
+                                    f"(территория: {r.school.territory or hints.territory or 'не указана'})",
                                     file=parsed.file_name, sheet=r.source_sheet, row=r.source_row))
         if sid is None:
             key = matcher.mapping_key(r.school)
