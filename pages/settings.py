@@ -153,6 +153,35 @@ with tab_scales:
             "Значение": view["value"], "Из": view["max_value"], "Пояснение": view["note"]}),
             hide_index=True, width="stretch")
         st.caption("Ниже порога — «не преодолел минимум»: такие участники считаются так же, как «2» на ВПР.")
+    if is_admin_ref:
+        with st.expander("Добавить или исправить порог", icon=":material/edit:"):
+            exam_codes = [c for c, p in procedures.CATALOGUE.items() if p.kind in ("OGE", "EGE")]
+            kinds = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
+                     "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
+            with st.form("threshold_form"):
+                c = st.columns(5)
+                t_year = c[0].selectbox("Учебный год", list(range(2015, school_year_of_date(dt.date.today()) + 2)),
+                                        index=None, format_func=format_school_year, placeholder="год")
+                t_proc = c[1].selectbox("Процедура", exam_codes, format_func=procedures.name_ru, index=None,
+                                        placeholder="экзамен")
+                t_kind = c[2].selectbox("Вид порога", list(kinds), format_func=kinds.get, index=None,
+                                        placeholder="вид")
+                t_value = c[3].number_input("Значение", 0, 500, 0, step=1)
+                t_max = c[4].number_input("Из (максимум)", 0, 500, 0, step=1, help="0 — максимума нет")
+                if st.form_submit_button("Сохранить порог", type="primary"):
+                    if t_year is None or t_proc is None or t_kind is None:
+                        st.error("Выберите учебный год, процедуру и вид порога.")
+                    else:
+                        try:
+                            store.set_exam_threshold(t_proc, int(t_year), t_kind, int(t_value),
+                                                     int(t_max) or None, actor=user.name)
+                        except ValueError as exc:
+                            st.error(str(exc))
+                        else:
+                            data_changed()
+                            st.success(f"Порог сохранён: {procedures.name_ru(t_proc)}, {format_school_year(int(t_year))}"
+                                       f" — {kinds[t_kind]} {int(t_value)}" + (f" из {int(t_max)}" if t_max else "")
+                                       + ".")
 
 # ---------------------------------------------------------------------------------------------
 with tab_targets:

@@ -505,6 +505,23 @@ class Store:
     def exam_thresholds(self) -> pd.DataFrame:
         return self.df("SELECT * FROM exam_thresholds ORDER BY year, procedure, kind")
 
+    THRESHOLD_KINDS = ("min_test_score", "min_primary_score", "mark2", "geometry_min")
+
+    def set_exam_threshold(self, procedure: str, year: int, kind: str, value: int, max_value: int | None,
+                           note: str | None = None, actor: str | None = None) -> None:
+        """Add or correct one exam minimum of a year (FORMATS.md §6: thresholds are data per year)."""
+        if procedures.get(procedure).kind not in ("OGE", "EGE"):
+            raise ValueError("Пороги задаются только для ОГЭ и ЕГЭ.")
+        if kind not in self.THRESHOLD_KINDS:
+            raise ValueError(f"Неизвестный вид порога «{kind}».")
+        if value < 0 or (max_value is not None and not 0 < value <= max_value):
+            raise ValueError("Порог должен быть положительным и не больше максимума.")
+        with self.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO exam_thresholds VALUES (?, ?, ?, ?, ?, ?)",
+                        [procedure, year, kind, value, max_value, note])
+            self.audit(cur, actor, "set_exam_threshold", {"procedure": procedure, "year": year, "kind": kind,
+                                                           "value": value, "max_value": max_value})
+
     # -- settings ----------------------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
         v = self.scalar("SELECT value FROM settings WHERE key = ?", [key])

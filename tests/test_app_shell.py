@@ -287,6 +287,38 @@ def test_settings_scale_validation(db):
     assert len(after) >= len(before)
 
 
+def test_settings_admin_adds_an_exam_threshold_for_a_new_year(db):
+    at = login(app("../pages/settings.py").run(), "root")
+    submit = "FormSubmitter:threshold_form-Сохранить порог"
+    at.button(key=submit).click().run()
+    assert any("Выберите учебный год" in e.value for e in at.error)  # nothing chosen: refused
+    def box(placeholder):
+        return next(b for b in at.selectbox if b.placeholder == placeholder)
+
+    box("год").set_value(2026)
+    box("экзамен").set_value("EGE-RUS")
+    box("вид").set_value("min_test_score")
+    [n for n in at.number_input if n.label == "Значение"][0].set_value(24)
+    [n for n in at.number_input if n.label == "Из (максимум)"][0].set_value(100)
+    at.button(key=submit).click().run()
+    assert not at.exception and any("Порог сохранён" in m.value for m in at.success), [e.value for e in at.error]
+    th = shell_store(db).exam_thresholds()
+    row = th[(th["year"] == 2026) & (th["procedure"] == "EGE-RUS") & (th["kind"] == "min_test_score")]
+    assert row[["value", "max_value"]].values.tolist() == [[24, 100]]
+
+
+def test_exam_threshold_validation_in_the_store(tmp_path):
+    s = Store.open(tmp_path / "t.duckdb")
+    with pytest.raises(ValueError, match="только для ОГЭ и ЕГЭ"):
+        s.set_exam_threshold("VPR-MATH-5", 2026, "mark2", 2, 5)
+    with pytest.raises(ValueError, match="не больше максимума"):
+        s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 40, 33)
+    s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 15, 33)
+    s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 16, 33)  # corrected, not duplicated
+    th = s.exam_thresholds()
+    assert th[(th["year"] == 2026)]["value"].tolist() == [16]
+
+
 # -- the Users page ----------------------------------------------------------------------------------
 def test_users_page_admin_adds_and_removes_a_user(db):
     at = login(app("../pages/users.py").run(), "root")
