@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ...codes import login_key  # noqa: F401 (re-exported for the parsers)
-from ..model import ERROR, WARNING, Issue, ResultRow, SchoolRef
+from ..model import ERROR, WARNING, Hints, Issue, ResultRow, SchoolRef
 from ..reading import NotANumber, Sheet, cell_number, cell_text, column_letter, round_half_up
 from ...years import SchoolYearError, parse_school_year
 
@@ -29,7 +29,8 @@ __all__ = [
     "row_is_empty", "is_subtotal", "split_code_name", "split_login", "is_login", "login_key", "clean_code",
     "CellError", "count_cell", "percent_cell", "float_cell", "count_from_percent", "fraction_scaled",
     "percent_from_fraction", "school_year_cell", "years_in_text", "school_year_from_title", "IssueLog",
-    "school_key", "check_duplicate_results", "title_text", "SUBTOTAL_RE", "PLACEHOLDERS",
+    "school_key", "check_duplicate_results", "title_text", "SUBTOTAL_RE", "PLACEHOLDERS", "cell_getter",
+    "sheets_with_header", "data_rows", "year_with_hint",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -153,6 +154,27 @@ def cell_getter(row: Sequence[Any], cols: Mapping[str, Any]):
 
 def row_is_empty(row: Sequence[Any]) -> bool:
     return all(cell_text(c) == "" for c in row)
+
+
+def sheets_with_header(sheets: Iterable[Sheet], find: Callable[[Sheet], tuple | None]) -> Iterator[tuple]:
+    """(sheet, *what `find` returned) for every sheet where the parser's header finder found its header;
+    sheets without one are skipped. E.g. `for sheet, top, cols in sheets_with_header(sheets, _find):`."""
+    for sheet in sheets:
+        found = find(sheet)
+        if found is not None:
+            yield (sheet, *found)
+
+
+def data_rows(sheet: Sheet, first: int, cols: Mapping[str, Any] | None = None,
+              skip_numbering: bool = False) -> Iterator[tuple[int, Sequence[Any], Callable[[str], Any]]]:
+    """(0-based row index, row, `raw` getter over `cols` — see cell_getter) for each row of the sheet from
+    `first` on, skipping empty rows and, with `skip_numbering`, rows that number the columns (1, 2, 3 …).
+    The index is what IssueLog takes as `row`; the Excel row number is index + 1."""
+    for i in range(first, len(sheet.rows)):
+        row = sheet.rows[i]
+        if row_is_empty(row) or (skip_numbering and is_numbering_row(row)):
+            continue
+        yield i, row, cell_getter(row, cols or {})
 
 
 def is_numbering_row(row: Sequence[Any]) -> bool:
@@ -341,6 +363,17 @@ def years_in_text(text: str) -> tuple[set[int], set[int]]:
             pass
     calendar = {int(y) for y in _CAL_YEAR_IN_TEXT.findall(rest)}
     return school, calendar
+
+
+def year_with_hint(year: int | None, hints: Hints, log: "IssueLog", sheet: str, source: str) -> int | None:
+    """The school year the caller chose (hints.year) if any, else the one read from the file. When both are
+    known and differ, a WARNING says so («по заголовку <source> это …»); the chosen year wins."""
+    if hints.year is None:
+        return year
+    if year is not None and year != hints.year:
+        log.warning(f"по заголовку {source} это {year}/{year + 1} учебный год, но при загрузке выбран "
+                    f"{hints.year}/{hints.year + 1} — результаты записаны в выбранный год.", sheet=sheet)
+    return hints.year
 
 
 def school_year_from_title(text: str) -> int | None:

@@ -36,9 +36,9 @@ from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
 from .common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, count_from_percent,
-                     find_header, float_cell, fraction_scaled, header_depth, header_paths, is_login, is_numbering_row,
-                     is_subtotal, norm, percent_cell, percent_from_fraction, row_is_empty, school_year_from_title,
-                     title_text)
+                     data_rows, find_header, float_cell, fraction_scaled, header_depth, header_paths, is_login,
+                     is_subtotal, norm, percent_cell, percent_from_fraction, school_year_from_title, sheets_with_header,
+                     title_text, year_with_hint)
 
 LAYOUT = "3"
 LAYOUT_RU = "Таблица ОГЭ/ЕГЭ по школам (РЦОИ)"
@@ -187,11 +187,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
     out = ParsedFile(file_name=file_name, layout=LAYOUT, layout_ru=LAYOUT_RU)
     procs: set[str] = set()
     years: set[int] = set()
-    for sheet in sheets:
-        found = _find(sheet)
-        if found is None:
-            continue
-        top, cols, depth = found
+    for sheet, top, cols, depth in sheets_with_header(sheets, _find):
         title = title_text(sheet, top)
         paths = header_paths(sheet.rows, top, depth)
         ids = {c.index for c in cols.values()}
@@ -211,12 +207,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             continue
 
         # --- year -----------------------------------------------------------------------------------------
-        year = school_year_from_title(title)
-        if hints.year is not None:
-            if year is not None and year != hints.year:
-                log.warning(f"по заголовку таблицы это {year}/{year + 1} учебный год, но при загрузке выбран "
-                            f"{hints.year}/{hints.year + 1} — результаты записаны в выбранный год.", sheet=sheet.name)
-            year = hints.year
+        year = year_with_hint(school_year_from_title(title), hints, log, sheet.name, source="таблицы")
         if year is None:
             log.error("не удалось определить учебный год: в заголовке таблицы нет года экзамена (например, "
                       "«ЕГЭ-2023» или «2022/2023 учебный год»). Укажите учебный год при загрузке.", sheet=sheet.name)
@@ -249,18 +240,11 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             log.warning("проценты записаны долями (ячейки в формате «%»): 0,4 прочитано как 40 %.", sheet=sheet.name)
 
         # --- rows -----------------------------------------------------------------------------------------
-        c_code, c_name, c_terr = cols.get("code"), cols.get("name"), cols.get("territory")
-
-        def cell(row, col):
-            return row[col.index] if col is not None and col.index < len(row) else None
-
+        c_code, c_terr = cols.get("code"), cols.get("territory")
         block_cols = {j for b in usable for j in b.cols.values()}
         municipality: str | None = None
-        for i in range(first_data, len(sheet.rows)):
-            row = sheet.rows[i]
-            if row_is_empty(row) or is_numbering_row(row):
-                continue
-            terr, name, code_raw = cell_text(cell(row, c_terr)), cell_text(cell(row, c_name)), cell(row, c_code)
+        for i, row, raw in data_rows(sheet, first_data, cols, skip_numbering=True):
+            terr, name, code_raw = cell_text(raw("territory")), cell_text(raw("name")), raw("code")
             code = clean_code(code_raw)
             if terr and not is_subtotal(terr):
                 municipality = terr

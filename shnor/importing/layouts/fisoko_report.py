@@ -22,9 +22,9 @@ import re
 from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, find_header,
-                     fraction_scaled, header_paths, is_numbering_row, is_subtotal, norm, percent_cell,
-                     percent_from_fraction, row_is_empty, school_year_from_title, split_login, title_text)
+from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, data_rows,
+                     find_header, fraction_scaled, header_paths, is_subtotal, norm, percent_cell, percent_from_fraction,
+                     school_year_from_title, sheets_with_header, split_login, title_text, year_with_hint)
 
 LAYOUT = "2"
 LAYOUT_RU = "Отчёт ФИС ОКО «Статистика по отметкам»"
@@ -82,11 +82,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
           scales: dict[tuple[str, int], MarkScale] | None = None) -> ParsedFile:
     log = IssueLog(file_name)
     out = ParsedFile(file_name=file_name, layout=LAYOUT, layout_ru=LAYOUT_RU)
-    for sheet in sheets:
-        found = _find(sheet)
-        if found is None:
-            continue
-        top, cols = found
+    for sheet, top, cols in sheets_with_header(sheets, _find):
         title = title_text(sheet, top)
 
         # --- which work and which year -------------------------------------------------------------
@@ -110,12 +106,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
         if proc not in procedures.CATALOGUE:
             log.error(f"процедуры «{proc}» нет в каталоге.", sheet=sheet.name, value=proc)
             continue
-        year = _year_from_title(title)
-        if hints.year is not None:
-            if year is not None and year != hints.year:
-                log.warning(f"по заголовку отчёта это {year}/{year + 1} учебный год, но при загрузке выбран "
-                            f"{hints.year}/{hints.year + 1} — результаты записаны в выбранный год.", sheet=sheet.name)
-            year = hints.year
+        year = year_with_hint(_year_from_title(title), hints, log, sheet.name, source="отчёта")
         if year is None:
             log.error("не удалось определить учебный год: в заголовке отчёта нет года работы (например, "
                       "«Всероссийские проверочные работы 2023»). Укажите учебный год при загрузке.",
@@ -148,10 +139,7 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
         seen_all = False
         region_taken = False
         municipality: str | None = None
-        for i in range(first_data, len(sheet.rows)):
-            row = sheet.rows[i]
-            if row_is_empty(row) or is_numbering_row(row):
-                continue
+        for i, row, _raw in data_rows(sheet, first_data, skip_numbering=True):
             label = cell_text(row[g]) if g < len(row) else ""
             if not label:
                 continue

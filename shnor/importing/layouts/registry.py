@@ -25,8 +25,8 @@ import re
 
 from ..model import Hints, MarkScale, ParsedFile, RegistryRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, cell_getter, clean_code, find_header, header_depth, is_login, is_subtotal,
-                     login_key, norm, row_is_empty, school_year_cell, split_code_name, split_login)
+from .common import (CellError, IssueLog, clean_code, data_rows, find_header, header_depth, is_login, is_subtotal,
+                     login_key, norm, school_year_cell, sheets_with_header, split_code_name, split_login)
 
 LAYOUTS = ("5A", "5B")
 LAYOUT_RU = {"5A": "Реестр школ (список)", "5B": "Реестр школ: форма ФИС ОКО «Сбор контекстных данных об ОО»"}
@@ -151,21 +151,11 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
     out = ParsedFile(file_name=file_name, layout="5A", layout_ru=LAYOUT_RU["5A"])
     seen_login: dict[str, tuple[str, int, str]] = {}   # exact login -> (sheet, row, login)
     seen_key: dict[str, tuple[str, int, str]] = {}     # sch/edu folded
-    for sheet in sheets:
-        found = _find(sheet)
-        if found is None:
-            continue
-        top, cols = found
+    for sheet, top, cols in sheets_with_header(sheets, _find):
         sheet_layout = "5B" if {"user", "school"} <= cols.keys() else "5A"
         layout = layout or sheet_layout
         header = {k: c.header for k, c in cols.items()}
-        for i in range(top + 1, len(sheet.rows)):
-            row = sheet.rows[i]
-            if row_is_empty(row):
-                continue
-
-            raw = cell_getter(row, cols)
-
+        for i, _row, raw in data_rows(sheet, top + 1, cols):
             if is_subtotal(raw("short_name"), raw("full_name"), raw("school"), raw("login")):
                 continue
             key = "login"

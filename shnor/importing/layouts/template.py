@@ -16,8 +16,8 @@ import io
 from ... import procedures
 from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, cell_getter, check_duplicate_results, clean_code, count_cell, find_header,
-                     float_cell, is_login, is_subtotal, row_is_empty, school_year_cell)
+from .common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, data_rows, find_header,
+                     float_cell, is_login, is_subtotal, school_year_cell, sheets_with_header)
 
 LAYOUT = "4"
 LAYOUT_RU = "Шаблон системы (плоская таблица)"
@@ -55,24 +55,14 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
           scales: dict[tuple[str, int], MarkScale] | None = None) -> ParsedFile:
     log = IssueLog(file_name)
     out = ParsedFile(file_name=file_name, layout=LAYOUT, layout_ru=LAYOUT_RU)
-    for sheet in sheets:
-        found = _find(sheet)
-        if found is None:
-            continue
-        top, cols = found
+    for sheet, top, cols in sheets_with_header(sheets, _find):
         missing = [h for h in REQUIRED if _KEY_OF[h] not in cols]
         if missing:
             log.error("в строке заголовков нет столбцов: " + ", ".join(f"«{h}»" for h in missing)
                       + ". Скачайте шаблон заново на странице «Загрузка».", sheet=sheet.name, row=top)
             continue
         header = {k: c.header for k, c in cols.items()}
-        for i in range(top + 1, len(sheet.rows)):
-            row = sheet.rows[i]
-            if row_is_empty(row):
-                continue
-
-            raw = cell_getter(row, cols)
-
+        for i, _row, raw in data_rows(sheet, top + 1, cols):
             if is_subtotal(raw("year"), raw("code"), raw("name"), raw("territory"), raw("procedure")):
                 continue
             out.rows_read += 1
