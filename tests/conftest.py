@@ -1,4 +1,5 @@
-"""Shared fixtures: the real-data folder, and the demo database built once per test run and copied."""
+"""Shared fixtures: the real-data folder, the demo database built once per test run and copied, and the
+small hand-made region of tests/smalldb.py."""
 from __future__ import annotations
 
 import os
@@ -49,3 +50,14 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
+    """The hand-made region of tests/smalldb.py in a fresh file, made the app's database ($SHNOR_DB):
+    (path, ids)."""
+    from smalldb import build_small_db
+    path = tmp_path / "small.duckdb"
+    ids = build_small_db(path)
+    monkeypatch.setenv("SHNOR_DB", str(path))
+    return path, ids

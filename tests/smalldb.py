@@ -29,6 +29,8 @@ from pathlib import Path
 
 from shnor.store import Store
 
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
 # school number -> (territory, login, extra columns)
 SCHOOLS = {n: ("Северный район", f"sch4200{n:02d}") for n in range(1, 12)} | \
           {n: ("Южный район", f"sch4200{n:02d}") for n in range(12, 17)}
@@ -88,3 +90,33 @@ def build_small_db(path: str | Path) -> dict[int, int]:
     finally:
         store.close()
     return ids
+
+
+def login_token(path: str | Path, name: str, role: str, territory: str | None = None) -> str:
+    """Adds user `name` with `role` (bound to `territory`) to the database file and opens a session for them."""
+    from shnor import accounts
+    store = Store.open(path)
+    try:
+        accounts.add_user(store, name, role, "Пароль-для-теста-1", territory=territory)
+        return accounts.create_session(store, name)
+    finally:
+        store.close()
+
+
+def open_page_as(page: str, path: str | Path, name: str, role: str, territory: str | None = None,
+                 query: dict | None = None, state: dict | None = None):
+    """pages/<page>.py run in AppTest by a new user `name` logged in with `role`, after setting session state
+    and query parameters; asserts the run raised nothing. The page file itself is the script, as on a fresh
+    server: it must guard itself (under AppTest every rerun of a page reached through app.py runs the pages/
+    file directly anyway)."""
+    from streamlit.testing.v1 import AppTest
+    token = login_token(path, name, role, territory)
+    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
+    at.session_state["_shnor_token"] = token
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -3,47 +3,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from shnor import accounts
 from shnor.store import Store
-from smalldb import build_small_db
+from smalldb import open_page_as
 
 NBSP = "\u00a0"
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
-    path = tmp_path / "small.duckdb"
-    ids = build_small_db(path)
-    monkeypatch.setenv("SHNOR_DB", str(path))
-    return path, ids
-
-
-def login_token(path, name: str, role: str, territory: str | None = None) -> str:
-    store = Store.open(path)
-    try:
-        accounts.add_user(store, name, role, "Пароль-для-теста-1", territory=territory)
-        return accounts.create_session(store, name)
-    finally:
-        store.close()
-
-
 def open_overview(path, role: str = "viewer", territory: str | None = None, name: str = "nablyudatel",
                   query: dict | None = None, state: dict | None = None) -> AppTest:
-    token = login_token(path, name, role, territory)
-    # The page file itself is the script, as on a fresh server: it must guard itself (under AppTest every
-    # rerun of a page reached through app.py runs the pages/ file directly anyway).
-    at = AppTest.from_file("../pages/overview.py", default_timeout=60)
-    at.session_state["_shnor_token"] = token
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page_as("overview", path, name, role, territory, query=query, state=state)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

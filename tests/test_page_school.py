@@ -4,35 +4,16 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from smalldb import build_small_db
-from test_page_overview import login_token
+from smalldb import open_page_as
 
 NBSP = "\u00a0"
 
 
-@pytest.fixture
-def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
-    path = tmp_path / "small.duckdb"
-    ids = build_small_db(path)
-    monkeypatch.setenv("SHNOR_DB", str(path))
-    return path, ids
-
-
 def open_school(path, query: dict | None = None, territory: str | None = None, name: str = "metodist",
                 role: str = "methodist", state: dict | None = None) -> AppTest:
-    token = login_token(path, name, role, territory)
-    at = AppTest.from_file("../pages/school.py", default_timeout=60)
-    at.session_state["_shnor_token"] = token
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page_as("school", path, name, role, territory, query=query, state=state)
 
 
 def specs(at: AppTest) -> list[dict]:
