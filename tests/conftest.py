@@ -1,5 +1,5 @@
 """Shared fixtures: the real-data folder, the demo database built once per test run and copied, and the
-small hand-made region of tests/smalldb.py."""
+hand-made regions of tests/smalldb.py and tests/listdb.py."""
 from __future__ import annotations
 
 import os
@@ -61,3 +61,14 @@ def small_db(tmp_path, monkeypatch, clear_streamlit_caches):
     ids = build_small_db(path)
     monkeypatch.setenv("SHNOR_DB", str(path))
     return path, ids
+
+
+@pytest.fixture
+def list_store(tmp_path):
+    """The tiny region of tests/listdb.py built in a fresh file and opened: (store, ids by login)."""
+    from listdb import build
+    from shnor.store import Store
+    ids = build(tmp_path / "t.duckdb", tmp_path)
+    store = Store.open(tmp_path / "t.duckdb")
+    yield store, ids
+    store.close()

@@ -7,21 +7,12 @@ from dataclasses import replace
 import pytest
 from openpyxl import load_workbook
 
-from listdb import NORTH, YEAR, build
+from listdb import NORTH, YEAR
 from shnor import list_details as ld
 from shnor import official_list as ol
 from shnor.analysis import compute_list
 from shnor.export import PERCENT_FORMAT, export_frame, export_frame_from_items, list_workbook, reference_workbook
 from shnor.rule import RuleSettings
-from shnor.store import Store
-
-
-@pytest.fixture
-def db(tmp_path):
-    ids = build(tmp_path / "t.duckdb", tmp_path)
-    store = Store.open(tmp_path / "t.duckdb")
-    yield store, ids
-    store.close()
 
 
 def find_row(ws, first_cell):
@@ -31,8 +22,8 @@ def find_row(ws, first_cell):
     raise AssertionError(f"no row starting with {first_cell!r}")
 
 
-def test_computed_list_workbook_reads_back(db):
-    store, ids = db
+def test_computed_list_workbook_reads_back(list_store):
+    store, ids = list_store
     lst = compute_list(store, YEAR)
     data = list_workbook(export_frame(lst), year=YEAR, territory_name="Тестовая область",
                          settings=lst.identification.settings, generated_at=dt.datetime(2022, 9, 1, 10, 0))
@@ -62,8 +53,8 @@ def test_computed_list_workbook_reads_back(db):
     assert sorted(statuses) == sorted(["ШНОР", "без низких результатов", "группа риска", "ШНОР", "нет данных"])
 
 
-def test_what_if_settings_and_manual_decisions_are_written(db):
-    store, ids = db
+def test_what_if_settings_and_manual_decisions_are_written(list_store):
+    store, ids = list_store
     strict = replace(RuleSettings(), threshold_pct=40, variant="same")
     lst = compute_list(store, YEAR, settings=strict)
     ol.set_decision(store, YEAR, None, ids["sch420003"], True, "по списку региона", actor="head")
@@ -80,8 +71,8 @@ def test_what_if_settings_and_manual_decisions_are_written(db):
     assert rows[0][7] == "включена вручную: по списку региона"
 
 
-def test_approved_list_workbook_names_the_order(db):
-    store, ids = db
+def test_approved_list_workbook_names_the_order(list_store):
+    store, ids = list_store
     lst = ol.approve_list(store, YEAR, None, "1324", dt.date(2021, 12, 3), actor="head")
     frame = export_frame_from_items(ol.list_items(store, lst.id))
     ws = load_workbook(io.BytesIO(list_workbook(frame, year=YEAR, territory_name="регион", settings=lst.settings,
@@ -90,8 +81,8 @@ def test_approved_list_workbook_names_the_order(db):
     assert ws.cell(find_row(ws, "Всего в списке: 2 из 5 школ территории"), 1).value
 
 
-def test_reference_workbook_has_scales_and_thresholds(db):
-    store, _ = db
+def test_reference_workbook_has_scales_and_thresholds(list_store):
+    store, _ = list_store
     wb = load_workbook(io.BytesIO(reference_workbook(
         store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"), store.exam_thresholds())))
     scales = list(wb["Шкалы ВПР"].iter_rows(min_row=4, values_only=True))
@@ -103,8 +94,8 @@ def test_reference_workbook_has_scales_and_thresholds(db):
 # ---------------------------------------------------------------------------------------------
 # List details
 # ---------------------------------------------------------------------------------------------
-def test_comparison_with_last_years_list(db):
-    store, ids = db
+def test_comparison_with_last_years_list(list_store):
+    store, ids = list_store
     cur, prev = compute_list(store, YEAR), compute_list(store, YEAR - 1)
     cmp = ld.compare_with_previous(cur, prev)
     assert dict(zip(cmp["school_id"], cmp["change"])) == {ids["sch420001"]: ld.ENTERED, ids["sch420004"]: ld.ENTERED}
@@ -115,8 +106,8 @@ def test_comparison_with_last_years_list(db):
     assert set(ld.compare_with_previous(prev, cur)["change"]) == {ld.LEFT}
 
 
-def test_missing_data_counts_per_procedure_with_calendar_gaps_and_school_types(db):
-    store, ids = db
+def test_missing_data_counts_per_procedure_with_calendar_gaps_and_school_types(list_store):
+    store, ids = list_store
     m = ld.missing_by_procedure(compute_list(store, YEAR)).set_index(["procedure", "year"])
     # 5 schools; ВПР мат-5 2021: S1, S2, S3 have it; S4 (СОШ) and S5 (НОШ, does not take it) lack it
     r = m.loc[("VPR-MATH-5", 2021)]
@@ -131,8 +122,8 @@ def test_missing_data_counts_per_procedure_with_calendar_gaps_and_school_types(d
     assert ld.calendar_gap("OGE-MATH", 2021) is None
 
 
-def test_missing_matrix_leaves_out_calendar_gaps_and_what_a_school_does_not_take(db):
-    store, ids = db
+def test_missing_matrix_leaves_out_calendar_gaps_and_what_a_school_does_not_take(list_store):
+    store, ids = list_store
     mm = ld.missing_matrix(compute_list(store, YEAR)).set_index("school_id")
     assert ids["sch420005"] not in mm.index  # an НОШ takes none of the nine procedures
     assert "ЕГЭ мат баз" not in mm.loc[ids["sch420001"], "what"].split("2020/2021")[0]
@@ -141,8 +132,8 @@ def test_missing_matrix_leaves_out_calendar_gaps_and_what_a_school_does_not_take
     assert mm.loc[ids["sch420002"], "what"].count("ЕГЭ") == 0
 
 
-def test_heatmap_frame_prints_the_share_and_marks_low_cells(db):
-    store, ids = db
+def test_heatmap_frame_prints_the_share_and_marks_low_cells(list_store):
+    store, ids = list_store
     cur = compute_list(store, YEAR)
     hm = ld.heatmap_frame(store, cur, [ids["sch420001"], ids["sch420004"]])
     cells = {(r.school_id, r.procedure, r.year): (r.label, r.low) for r in hm.itertuples()}

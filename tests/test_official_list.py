@@ -6,28 +6,19 @@ from dataclasses import replace
 import pytest
 from openpyxl import Workbook
 
-from listdb import NORTH, SOUTH, YEAR, build, results_parsed, stub_file
+from listdb import NORTH, SOUTH, YEAR, results_parsed, stub_file
 from shnor import official_list as ol
 from shnor.analysis import compute_list
 from shnor.importing.service import import_file, undo_import
 from shnor.rule import RuleSettings
-from shnor.store import Store
-
-
-@pytest.fixture
-def db(tmp_path):
-    ids = build(tmp_path / "t.duckdb", tmp_path)
-    store = Store.open(tmp_path / "t.duckdb")
-    yield store, ids
-    store.close()
 
 
 def tid(store, name):
     return store.territory_id(name)
 
 
-def test_the_computed_list_matches_the_hand_computed_statuses(db):
-    store, ids = db
+def test_the_computed_list_matches_the_hand_computed_statuses(list_store):
+    store, ids = list_store
     lst = compute_list(store, YEAR)
     status = dict(zip(lst.table["id"], lst.table["status"]))
     assert status == {ids["sch420001"]: "shnor", ids["sch420002"]: "ok", ids["sch420003"]: "risk",
@@ -35,15 +26,15 @@ def test_the_computed_list_matches_the_hand_computed_statuses(db):
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "ok"])
-def test_a_decision_without_a_written_reason_is_refused(db, reason):
-    store, ids = db
+def test_a_decision_without_a_written_reason_is_refused(list_store, reason):
+    store, ids = list_store
     with pytest.raises(ol.OfficialListError, match="причину"):
         ol.set_decision(store, YEAR, None, ids["sch420003"], True, reason, actor="head")
     assert ol.get_list(store, YEAR, None) is None
 
 
-def test_manual_include_and_exclude_change_the_proposal(db):
-    store, ids = db
+def test_manual_include_and_exclude_change_the_proposal(list_store):
+    store, ids = list_store
     ol.set_decision(store, YEAR, None, ids["sch420003"], True, "по списку региона, приказ № 1324", actor="head")
     ol.set_decision(store, YEAR, None, ids["sch420001"], False, "школа реорганизована, результаты не её", actor="head")
     lst, prop = ol.current_proposal(store, YEAR, None)
@@ -58,14 +49,14 @@ def test_manual_include_and_exclude_change_the_proposal(db):
     assert set(prop.loc[prop["included"], "school_id"]) == {ids["sch420001"], ids["sch420003"], ids["sch420004"]}
 
 
-def test_a_bound_territory_cannot_decide_on_another_territorys_school(db):
-    store, ids = db
+def test_a_bound_territory_cannot_decide_on_another_territorys_school(list_store):
+    store, ids = list_store
     with pytest.raises(ol.OfficialListError, match="не относится"):
         ol.set_decision(store, YEAR, tid(store, NORTH), ids["sch420004"], False, "не наша школа", actor="head")
 
 
-def test_approval_needs_an_order_and_freezes_the_list(db):
-    store, ids = db
+def test_approval_needs_an_order_and_freezes_the_list(list_store):
+    store, ids = list_store
     with pytest.raises(ol.OfficialListError, match="номер приказа"):
         ol.approve_list(store, YEAR, None, " ", dt.date(2022, 9, 1), actor="head")
     with pytest.raises(ol.OfficialListError, match="дату"):
@@ -92,8 +83,8 @@ def test_approval_needs_an_order_and_freezes_the_list(db):
     assert ol.approved_lists(store).iloc[0]["included"] == 3
 
 
-def test_the_approved_list_records_the_what_if_settings_it_was_made_with(db):
-    store, ids = db
+def test_the_approved_list_records_the_what_if_settings_it_was_made_with(list_store):
+    store, ids = list_store
     strict = replace(RuleSettings(), threshold_pct=40)
     lst = ol.approve_list(store, YEAR, None, "7", dt.date(2022, 9, 1), actor="head", settings=strict)
     assert lst.settings.threshold_pct == 40
@@ -103,8 +94,8 @@ def test_the_approved_list_records_the_what_if_settings_it_was_made_with(db):
     assert ol.diff_with_computed(store, lst).empty
 
 
-def test_a_later_import_shows_as_a_difference_and_the_approved_list_stays(db, tmp_path):
-    store, ids = db
+def test_a_later_import_shows_as_a_difference_and_the_approved_list_stays(list_store, tmp_path):
+    store, ids = list_store
     lst = ol.approve_list(store, YEAR, None, "1324", dt.date(2022, 9, 1), actor="head")
     assert ol.diff_with_computed(store, lst).empty
     assert ol.diff_summary_ru(ol.diff_with_computed(store, lst)).startswith("Текущий расчёт совпадает")
@@ -130,8 +121,8 @@ def test_a_later_import_shows_as_a_difference_and_the_approved_list_stays(db, tm
     assert ol.diff_with_computed(store, lst).empty
 
 
-def test_a_territory_list_is_separate_from_the_region_list(db):
-    store, ids = db
+def test_a_territory_list_is_separate_from_the_region_list(list_store):
+    store, ids = list_store
     north = tid(store, NORTH)
     ol.approve_list(store, YEAR, north, "5", dt.date(2022, 9, 1), actor="head-north")
     assert ol.get_list(store, YEAR, None) is None
@@ -164,8 +155,8 @@ REGION_ROWS = [
 ]
 
 
-def test_region_list_matches_names_with_other_quotes_and_case(db, tmp_path):
-    store, ids = db
+def test_region_list_matches_names_with_other_quotes_and_case(list_store, tmp_path):
+    store, ids = list_store
     path = region_xlsx(tmp_path / "приложение3.xlsx", REGION_ROWS)
     rep = ol.import_region_list(store, path, YEAR, actor="head")
     assert rep.status == "stored" and rep.matched == 2 and rep.unmatched == 1
@@ -186,8 +177,8 @@ def test_region_list_matches_names_with_other_quotes_and_case(db, tmp_path):
     assert list(ol.region_lists(store, YEAR)["schools"]) == [3]
 
 
-def test_region_list_as_csv_with_abbreviated_territory_and_spelled_out_school_type(db, tmp_path):
-    store, ids = db
+def test_region_list_as_csv_with_abbreviated_territory_and_spelled_out_school_type(list_store, tmp_path):
+    store, ids = list_store
     with store.transaction() as cur:
         cur.execute("UPDATE territories SET short_name = 'Южный МР' WHERE name = ?", [SOUTH])
     p = tmp_path / "list.csv"
@@ -197,8 +188,8 @@ def test_region_list_as_csv_with_abbreviated_territory_and_spelled_out_school_ty
     assert rep.status == "stored" and list(rep.rows["school_id"]) == [ids["sch420004"]]
 
 
-def test_region_list_without_the_header_is_refused_with_the_file_named(db, tmp_path):
-    store, _ = db
+def test_region_list_without_the_header_is_refused_with_the_file_named(list_store, tmp_path):
+    store, _ = list_store
     p = tmp_path / "bad.csv"
     p.write_text("Школы\nМБОУ «СОШ № 1»\n")
     rep = ol.import_region_list(store, p, YEAR)
@@ -207,8 +198,8 @@ def test_region_list_without_the_header_is_refused_with_the_file_named(db, tmp_p
     assert ol.region_lists(store).empty
 
 
-def test_region_list_scope_drops_other_territories(db, tmp_path):
-    store, ids = db
+def test_region_list_scope_drops_other_territories(list_store, tmp_path):
+    store, ids = list_store
     path = region_xlsx(tmp_path / "r.xlsx", REGION_ROWS)
     rep = ol.import_region_list(store, path, YEAR, scope_territory_id=tid(store, NORTH))
     assert rep.status == "stored" and list(rep.rows["school_id"]) == [ids["sch420001"], ids["sch420002"]]
