@@ -72,3 +72,12 @@ def list_store(tmp_path):
     store = Store.open(tmp_path / "t.duckdb")
     yield store, ids
     store.close()
+
+
+@pytest.fixture
+def listdb_ids(tmp_path, monkeypatch, clear_streamlit_caches):
+    """The region of tests/listdb.py with one user per role (tests/pagetest.py USERS) made the app's database
+    ($SHNOR_DB), for AppTests of pages: the school ids by login."""
+    from pagetest import build_with_users
+    monkeypatch.setenv("SHNOR_DB", str(tmp_path / "t.duckdb"))
+    return build_with_users(tmp_path / "t.duckdb", tmp_path)

@@ -40,6 +40,20 @@ def page_as(page: str, user: str | None, timeout: float = 60) -> AppTest:
     return at
 
 
+def page_store():
+    """The store the pages of this process use (shnor.ui.db.get_store on $SHNOR_DB)."""
+    from shnor.ui.db import get_store
+    return get_store()
+
+
+def run_page(page: str, user: str | None, timeout: float = 60) -> AppTest:
+    """page_as(page, user) run once; asserts the run raised nothing."""
+    at = page_as(page, user, timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(at: AppTest) -> str:
     """Everything the page wrote as text (markdown, captions, alerts, headers, metrics)."""
     parts = []

@@ -10,27 +10,13 @@ import pytest
 from openpyxl import Workbook
 
 from listdb import YEAR, results_parsed, stub_file
-from pagetest import build_with_users, page_as, texts
+from pagetest import page_as, page_store, run_page, texts
 from shnor import official_list as ol
 from shnor.importing.service import import_file
 
 
-@pytest.fixture
-def ids(tmp_path, monkeypatch, clear_streamlit_caches):
-    monkeypatch.setenv("SHNOR_DB", str(tmp_path / "t.duckdb"))
-    return build_with_users(tmp_path / "t.duckdb", tmp_path)
-
-
-def store():
-    from shnor.ui.db import get_store
-    return get_store()
-
-
 def run(user):
-    at = page_as("identification", user)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("identification", user)
 
 
 # AppTest does not expose a dataframe's key: each table is found by a column only it has
@@ -55,14 +41,14 @@ def button(at, label):
     return found[0]
 
 
-def test_nobody_logged_in_sees_the_login_form_and_no_list(ids):
+def test_nobody_logged_in_sees_the_login_form_and_no_list(listdb_ids):
     at = page_as("identification", None)
     at.run()
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
     assert not at.dataframe and "ШНОР" not in "".join(m.label for m in at.metric)
 
 
-def test_the_list_shows_reasons_small_groups_and_the_download(ids):
+def test_the_list_shows_reasons_small_groups_and_the_download(listdb_ids):
     at = run("viewer")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ШНОР"] == "2" and metrics["Доля ШНОР"] == "40,0\u00a0%" and metrics["Группа риска"] == "1"
@@ -88,7 +74,7 @@ def test_the_list_shows_reasons_small_groups_and_the_download(ids):
     assert "Записать решение" not in labels and "Утвердить список" not in labels
 
 
-def test_small_groups_are_flagged(ids):
+def test_small_groups_are_flagged(listdb_ids):
     at = run("viewer")
     at.number_input(key="ident_small").set_value(15).run()
     lst = table(at, "ident_list_table")
@@ -96,21 +82,21 @@ def test_small_groups_are_flagged(ids):
     assert "⚠ малая группа" in texts(at)
 
 
-def test_what_if_changes_the_count_without_saving(ids):
+def test_what_if_changes_the_count_without_saving(listdb_ids):
     at = run("viewer")
     at.number_input(key="ident_threshold").set_value(40).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["ШНОР"] == "1"
     assert list(table(at, "ident_list_table")["ОО"]) == ["МБОУ «СОШ № 4»"]
     assert "Расчёт «что если»" in texts(at)
-    assert store().get_setting("rule") is None  # nothing saved
+    assert page_store().get_setting("rule") is None  # nothing saved
     at.radio(key="ident_variant").set_value("same").run()
     assert {m.label: m.value for m in at.metric}["ШНОР"] == "1"
     button(at, "Вернуть сохранённые настройки").click().run()
     assert {m.label: m.value for m in at.metric}["ШНОР"] == "2" and "Расчёт «что если»" not in texts(at)
 
 
-def test_heat_map_prints_values_in_cells(ids):
+def test_heat_map_prints_values_in_cells(listdb_ids):
     at = run("viewer")
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert charts, "heat map missing"
@@ -126,16 +112,16 @@ def test_heat_map_prints_values_in_cells(ids):
     assert spec["config"]["locale"]["number"]["decimal"] == ","
 
 
-def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(ids):
+def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_ids):
     at = run("head")
     # without a reason: refused, nothing written
-    at.selectbox(key="ident_decision_school").set_value(ids["sch420003"])
+    at.selectbox(key="ident_decision_school").set_value(listdb_ids["sch420003"])
     at.radio(key="ident_decision_action").set_value("include")
     button(at, "Записать решение").click().run()
     assert "Укажите причину" in texts(at)
-    assert ol.get_list(store(), YEAR, None) is None
+    assert ol.get_list(page_store(), YEAR, None) is None
     # with a reason
-    at.selectbox(key="ident_decision_school").set_value(ids["sch420003"])
+    at.selectbox(key="ident_decision_school").set_value(listdb_ids["sch420003"])
     at.radio(key="ident_decision_action").set_value("include")
     at.text_area(key="ident_decision_reason").set_value("по списку региона, приказ № 1324")
     button(at, "Записать решение").click().run()
@@ -150,13 +136,13 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(ids):
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     button(at, "Утвердить список").click().run()
     assert "Отметьте, что проект проверен" in texts(at)
-    assert ol.get_list(store(), YEAR, None).status == ol.DRAFT
+    assert ol.get_list(page_store(), YEAR, None).status == ol.DRAFT
     at.text_input(key="ident_order_number").set_value("1324")
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     at.checkbox(key="ident_approve_sure").check()
     button(at, "Утвердить список").click().run()
     assert not at.exception
-    lst = ol.get_list(store(), YEAR, None)
+    lst = ol.get_list(page_store(), YEAR, None)
     assert lst.frozen and lst.order_number == "1324" and lst.approved_by == "head"
     t = texts(at)
     assert "Утверждён: приказ № 1324 от 01.09.2022" in t
@@ -169,9 +155,9 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(ids):
     assert "Записать решение" not in labels and "Утвердить список" not in labels
 
 
-def test_a_later_import_shows_how_the_computed_list_differs(ids, tmp_path):
-    ol.approve_list(store(), YEAR, None, "7", dt.date(2022, 9, 1), actor="head")
-    rep = import_file(store(), stub_file(tmp_path, "later.stub"), actor="methodist", parsed=results_parsed([
+def test_a_later_import_shows_how_the_computed_list_differs(listdb_ids, tmp_path):
+    ol.approve_list(page_store(), YEAR, None, "7", dt.date(2022, 9, 1), actor="head")
+    rep = import_file(page_store(), stub_file(tmp_path, "later.stub"), actor="methodist", parsed=results_parsed([
         ("sch420002", "VPR-MATH-5", 2021, 20, 8), ("sch420002", "VPR-RUS-5", 2021, 10, 5)]))
     assert rep.status == "stored"
     at = run("viewer")
@@ -182,7 +168,7 @@ def test_a_later_import_shows_how_the_computed_list_differs(ids, tmp_path):
     assert len(table(at, "ident_official_table")) == 2
 
 
-def test_bound_head_sees_and_approves_only_its_territory(ids):
+def test_bound_head_sees_and_approves_only_its_territory(listdb_ids):
     at = run("north-head")
     assert not at.selectbox(key="ident_territory") if any(
         s.key == "ident_territory" for s in at.selectbox) else True
@@ -194,12 +180,12 @@ def test_bound_head_sees_and_approves_only_its_territory(ids):
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     at.checkbox(key="ident_approve_sure").check()
     button(at, "Утвердить список").click().run()
-    north = store().territory_id("Северный район")
-    assert ol.get_list(store(), YEAR, north).frozen
-    assert ol.get_list(store(), YEAR, None) is None
+    north = page_store().territory_id("Северный район")
+    assert ol.get_list(page_store(), YEAR, north).frozen
+    assert ol.get_list(page_store(), YEAR, None) is None
 
 
-def test_region_list_is_uploaded_and_compared(ids):
+def test_region_list_is_uploaded_and_compared(listdb_ids):
     wb = Workbook()
     ws = wb.active
     ws.append(["Территория", "ОО"])
@@ -221,7 +207,7 @@ def test_region_list_is_uploaded_and_compared(ids):
                                                     "МБОУ «СОШ № 4»": ol.ONLY_COMPUTED}
 
 
-def test_meeting_mode_hides_editing_and_can_hide_names(ids):
+def test_meeting_mode_hides_editing_and_can_hide_names(listdb_ids):
     at = page_as("identification", "head")
     at.query_params["meeting"] = "1"
     at.query_params["anon"] = "1"
@@ -230,12 +216,12 @@ def test_meeting_mode_hides_editing_and_can_hide_names(ids):
     labels = [b.label for b in at.button]
     assert "Записать решение" not in labels and "Утвердить список" not in labels
     names = list(table(at, "ident_list_table")["ОО"])
-    assert names == [f"Школа {ids['sch420001']}", f"Школа {ids['sch420004']}"]
+    assert names == [f"Школа {listdb_ids['sch420001']}", f"Школа {listdb_ids['sch420004']}"]
     assert set(table(at, "ident_list_table")["Код"]) == {"скрыт"}  # a login would name the school
     assert "СОШ № 1" not in texts(at)
 
 
-def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(ids):
+def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(listdb_ids):
     for user, offered in (("admin", True), ("head", False)):
         at = run(user)
         at.number_input(key="ident_threshold").set_value(25).run()
@@ -243,4 +229,4 @@ def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(id
         # a page link inside the app; run directly (as here) the page says where instead
         said = bool(at.get("page_link")) or "Сохранить настройки по умолчанию можно на странице «Настройки»" in texts(at)
         assert said == offered
-        assert store().get_setting("rule") is None
+        assert page_store().get_setting("rule") is None

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from listdb import NORTH, build
-from pagetest import build_with_users, page_as, texts
+from pagetest import page_as, page_store, run_page, texts
 from shnor.importing.layouts.template import HEADERS
 from shnor.importing.model import Hints
 from shnor.importing.service import NEW_SCHOOL
@@ -113,22 +113,8 @@ def test_flow_new_school_and_issue_table(store, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------
-@pytest.fixture
-def db(tmp_path, monkeypatch, clear_streamlit_caches):
-    monkeypatch.setenv("SHNOR_DB", str(tmp_path / "t.duckdb"))
-    return build_with_users(tmp_path / "t.duckdb", tmp_path)
-
-
-def page_store():
-    from shnor.ui.db import get_store
-    return get_store()
-
-
 def run(user):
-    at = page_as("upload", user, timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("upload", user, timeout=120)
 
 
 def button(at, label):
@@ -142,13 +128,13 @@ def frames(at, column):
 
 
 @pytest.mark.parametrize("user", ["viewer", "head"])
-def test_roles_without_upload_rights_see_no_page_content(db, user):
+def test_roles_without_upload_rights_see_no_page_content(listdb_ids, user):
     at = run(user)
     assert any("недоступна" in e.value for e in at.error)
     assert not at.get("file_uploader") and not at.dataframe and not at.get("download_button")
 
 
-def test_the_uploader_says_in_russian_what_to_do(db):
+def test_the_uploader_says_in_russian_what_to_do(listdb_ids):
     at = run("methodist")
     up = at.get("file_uploader")[0]
     assert "Перетащите файлы сюда или нажмите Browse files" in up.label.replace("перетащите", "Перетащите")
@@ -157,7 +143,7 @@ def test_the_uploader_says_in_russian_what_to_do(db):
     assert len(at.get("download_button")) == 2  # the template, the scales and thresholds
 
 
-def test_two_files_at_once_map_save_and_undo(db):
+def test_two_files_at_once_map_save_and_undo(listdb_ids):
     at = run("methodist")
     at.get("file_uploader")[0].set_value([("хороший.xlsx", template_bytes(GOOD), XLSX),
                                           ("плохой.xlsx", template_bytes(BAD), XLSX)]).run()
@@ -203,7 +189,7 @@ def test_two_files_at_once_map_save_and_undo(db):
     assert frames(at, "Файл")[0].iloc[0]["Статус"].startswith("отменена")
 
 
-def test_undo_restores_the_replaced_value(db):
+def test_undo_restores_the_replaced_value(listdb_ids):
     at = run("methodist")
     # S1's ВПР мат-5 2021/2022 was 3 of 10; a correction makes it 1 of 10
     at.get("file_uploader")[0].set_value(("поправка.xlsx", template_bytes(
@@ -222,7 +208,7 @@ def test_undo_restores_the_replaced_value(db):
     assert "восстановлено прежних — 1" in texts(at)
 
 
-def test_bound_methodist_stores_only_its_territory(db):
+def test_bound_methodist_stores_only_its_territory(listdb_ids):
     at = run("north-methodist")
     assert "Вы работаете с территорией «Северный район»" in texts(at)
     good = [GOOD[0], GOOD[2]]  # one row of Северный, one of Южный
@@ -235,7 +221,7 @@ def test_bound_methodist_stores_only_its_territory(db):
     assert list(stored["fisoko_login"]) == ["sch420001"]
 
 
-def test_meeting_mode_hides_the_upload(db):
+def test_meeting_mode_hides_the_upload(listdb_ids):
     at = page_as("upload", "methodist")
     at.query_params["meeting"] = "1"
     at.run()
@@ -243,7 +229,7 @@ def test_meeting_mode_hides_the_upload(db):
     assert any("режиме совещания" in i.value for i in at.info)
 
 
-def test_a_file_taken_out_of_the_uploader_leaves_no_private_copy(db):
+def test_a_file_taken_out_of_the_uploader_leaves_no_private_copy(listdb_ids):
     at = run("methodist")
     at.get("file_uploader")[0].set_value(("a.xlsx", template_bytes(GOOD[:1]), XLSX)).run()
     [p] = at.session_state["_upload_pending"].values()
