@@ -21,6 +21,22 @@ def realdata(*parts: str) -> Path:
     return p
 
 
+def write_xlsx(path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None):
+    """An .xlsx at `path` with one sheet per item of `sheets` (rows appended as given) and, per sheet, the
+    cell ranges of `merges` merged (e.g. "D1:G1"); returns the path."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+        for rng in (merges or {}).get(name, []):
+            ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_db_master(tmp_path_factory) -> Path:
     """The demo region, built once per test run through the real importers."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 import xlwt
@@ -17,6 +16,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, MarkScale
 from shnor.importing.parse import parse_file
 from shnor.store import VPR_SCALES_2021
+
+from conftest import write_xlsx
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "fisoko_vpr_protocols_altai"
 real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata is absent")
@@ -226,17 +227,6 @@ def school_b():
     return [["sch000002", "СПО Алтайский край", 1, 50001, 4, "ж", "нет", 1, 11.0, 1, 2, BOOK],
             ["sch000002", "СПО Алтайский край", 2, 50002, "3", "ж", "нет", "2", "6", "1", "0", BOOK],
             ["sch000002", "СПО Алтайский край", 3, 50003, "5", "м", "нет", "1", "15,0", "0", "2", BOOK]]
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]]):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def protocol_1b(tmp_path, rows, name="protocol.xlsx"):

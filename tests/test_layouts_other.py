@@ -16,7 +16,7 @@ from shnor.importing.model import ERROR, WARNING, Hints
 from shnor.importing.reading import read_sheets
 from shnor.importing.layouts import common, exam_table, fisoko_report, registry, template
 
-from conftest import realdata
+from conftest import realdata, write_xlsx
 
 ALL = {"2": fisoko_report, "3": exam_table, "4": template, "5": registry}
 
@@ -24,19 +24,6 @@ ALL = {"2": fisoko_report, "3": exam_table, "4": template, "5": registry}
 # ---------------------------------------------------------------------------------------------
 # Writers
 # ---------------------------------------------------------------------------------------------
-def write_xlsx(path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-        for rng in (merges or {}).get(name, []):
-            ws.merge_cells(rng)
-    wb.save(path)
-    return path
-
-
 def write_xls(path, rows: list[list], merges: list[tuple[int, int, int, int]] = ()):
     """merges: (first_row, last_row, first_col, last_col), 0-based, the value in the top-left cell."""
     import xlwt
