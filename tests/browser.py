@@ -73,6 +73,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
 
 
+def settle(page, pause_ms: int) -> None:
+    """wait_idle, a pause of `pause_ms` for a rerun the page starts by itself (after an upload, a save or a
+    first load with charts), and wait_idle again."""
+    wait_idle(page)
+    page.wait_for_timeout(pause_ms)
+    wait_idle(page)
+
+
 def shot(page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside its main container, so the viewport is stretched to it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

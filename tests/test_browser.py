@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from browser import ARTIFACTS, launch_browser, login, shot, streamlit_server, wait_idle
+from browser import ARTIFACTS, launch_browser, login, settle, shot, streamlit_server, wait_idle
 from shnor import accounts
 from shnor.analysis import compute_list
 from shnor.store import Store
@@ -118,16 +118,12 @@ def test_upload_through_the_browser(server, page, tmp_path):
     page.get_by_test_id("stSidebarNav").get_by_text("Загрузка", exact=True).click()
     wait_idle(page)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(f))
-    wait_idle(page)
-    page.wait_for_timeout(1500)
-    wait_idle(page)
+    settle(page, 1500)
     shot(page, "upload-preview")
     body = page.inner_text("body")
     assert "шаблон_огэ.xlsx" in body and "Шаблон" in body
     page.get_by_role("button", name="Сохранить").first.click()
-    wait_idle(page)
-    page.wait_for_timeout(1000)
-    wait_idle(page)
+    settle(page, 1000)
     shot(page, "upload-saved")
     body = page.inner_text("body")
     assert "сохранено строк: 1" in body and "новых школ: 1" in body
@@ -141,9 +137,7 @@ def test_upload_through_the_browser(server, page, tmp_path):
 def test_school_page_of_a_shnor_school(server, page):
     login(page, server, "nabl", PASSWORDS["nabl"])
     page.goto(f"{server}/school?school={SHNOR_SCHOOL['school_code']}")
-    wait_idle(page)
-    page.wait_for_timeout(1500)
-    wait_idle(page)
+    settle(page, 1500)
     shot(page, "page-school-shnor")
     body = page.inner_text("body")
     assert SHNOR_SCHOOL["short_name"] in body and "ШНОР" in body and "Критерий" in body
