@@ -2,7 +2,6 @@
 hand-made regions of tests/smalldb.py and tests/listdb.py."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
