@@ -227,6 +227,12 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
         gap = y1 if not r1 else y2
         parts.append(f"за {format_school_year(gap)} нет данных ни по одной процедуре правила — "
                      "это не означает отсутствия низких результатов")
+    if st.status in (OK, RISK) and r1:
+        absent = [p for p, y in missing if y == y1]
+        if absent:  # "no low results" holds only for the procedures that have data
+            names = ", ".join(procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p for p in absent)
+            parts.append(f"за {format_school_year(y1)} нет данных по {len(absent)} из {len(s.procedures)} процедур "
+                         f"правила ({names}) — по ним школа не оценена")
     small_evidence = [r for r in small if r in st.evidence]
     if small_evidence:
         parts.append(f"малая группа (менее {s.small_group} участников): {_join(small_evidence)}")

@@ -82,6 +82,15 @@ def test_min_participants_excludes_small_results_and_says_so():
     assert len(st_.excluded) == 2
 
 
+def test_without_low_results_the_missing_procedures_are_named_as_not_assessed():
+    s = one([(1, "VPR-MATH-5", 2021, 20, 1), (1, "VPR-RUS-5", 2021, 20, 1), (1, "VPR-MATH-5", 2020, 20, 1)])
+    assert s.status == OK
+    assert "За 2021/2022 нет данных по 7 из 9 процедур правила (ВПР мат-6, ВПР рус-6, ОГЭ мат" in s.reasons
+    assert "по ним школа не оценена" in s.reasons
+    full = [(1, p, 2021, 20, 1) for p in RuleSettings().procedures] + [(1, "VPR-MATH-5", 2020, 20, 1)]
+    assert "не оценена" not in one(full).reasons
+
+
 def test_two_years_one_low_each_and_old_year_alone_is_not_enough():
     assert one([(1, "VPR-MATH-5", 2020, 10, 5)]).status == OK  # only Y-2 low, Y-1 absent
     assert one([(1, "VPR-MATH-5", 2020, 10, 5), (1, "VPR-MATH-5", 2021, 10, 1)]).status == OK
