@@ -142,13 +142,15 @@ def _results_by_school(results: pd.DataFrame, years: tuple[int, int],
         return {}
     r = results[results["year"].isin(years) & results["procedure"].isin(procs) & (results["participants"] > 0)]
     out: dict[int, list[ProcedureResult]] = {}
-    has_marks = "mark4" in r.columns and "mark5" in r.columns
-    for row in r.itertuples(index=False):
-        quality = None
-        if has_marks and pd.notna(row.mark4) and pd.notna(row.mark5):
-            quality = int(row.mark4) + int(row.mark5)
-        out.setdefault(int(row.school_id), []).append(ProcedureResult(
-            row.procedure, int(row.year), int(row.participants), int(row.low_count), quality))
+    if "mark4" in r.columns and "mark5" in r.columns:
+        q = pd.to_numeric(r["mark4"], errors="coerce") + pd.to_numeric(r["mark5"], errors="coerce")
+        quality = [None if v != v else int(v) for v in q.tolist()]  # NaN where marks are unknown
+    else:
+        quality = [None] * len(r)
+    # plain lists, not itertuples: this loop runs over every result of the region (or of Russia)
+    for sid, proc, year, part, low, qual in zip(r["school_id"].tolist(), r["procedure"].tolist(), r["year"].tolist(),
+                                                r["participants"].tolist(), r["low_count"].tolist(), quality):
+        out.setdefault(int(sid), []).append(ProcedureResult(proc, int(year), int(part), int(low), qual))
     return out
 
 
