@@ -143,8 +143,10 @@ def _results_by_school(results: pd.DataFrame, years: tuple[int, int],
     r = results[results["year"].isin(years) & results["procedure"].isin(procs) & (results["participants"] > 0)]
     out: dict[int, list[ProcedureResult]] = {}
     if "mark4" in r.columns and "mark5" in r.columns:
-        q = pd.to_numeric(r["mark4"], errors="coerce") + pd.to_numeric(r["mark5"], errors="coerce")
-        quality = [None if v != v else int(v) for v in q.tolist()]  # NaN where marks are unknown
+        q = (pd.to_numeric(r["mark4"], errors="coerce").astype("Float64")
+             + pd.to_numeric(r["mark5"], errors="coerce").astype("Float64"))
+        q = q.to_numpy(dtype=float, na_value=float("nan"))
+        quality = [None if v != v else int(v) for v in q.tolist()]  # NaN (or NA) where marks are unknown
     else:
         quality = [None] * len(r)
     # plain lists, not itertuples: this loop runs over every result of the region (or of Russia)

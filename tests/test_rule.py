@@ -119,6 +119,15 @@ def test_stably_high_needs_both_years_and_quality():
     assert not ident.statuses[0].stably_high  # 19 of 40 < 50 %
 
 
+def test_nullable_mark_columns_as_duckdb_returns_them():
+    # DuckDB gives Int32 columns with <NA> where marks are unknown (exam tables without marks)
+    df = pd.DataFrame({"school_id": [1, 1], "procedure": ["VPR-MATH-5", "EGE-RUS"], "year": [2021, 2020],
+                       "participants": [20, 10], "low_count": [1, 0],
+                       "mark4": pd.array([9, None], dtype="Int32"), "mark5": pd.array([3, None], dtype="Int32")})
+    s = identify_shnor(df, pd.DataFrame({"id": [1]}), Y).statuses[0]
+    assert s.status == OK and s.stably_high  # 12 of 20 with "4"+"5"; the exam without marks is not counted
+
+
 def test_settings_roundtrip_and_validation():
     s = RuleSettings(threshold_pct=25, variant="same", procedures=("OGE-MATH",))
     assert RuleSettings.from_dict(s.to_dict()) == s
