@@ -159,6 +159,21 @@ def test_download_the_list_as_excel(server, page, tmp_path):
     assert "ШНОР" in text and "Основания" in text
 
 
+def test_identification_tabs_render(server, page):
+    login(page, server, "glava", PASSWORDS["glava"])
+    page.get_by_test_id("stSidebarNav").get_by_text("Выявление ШНОР", exact=True).click()
+    wait_idle(page)
+    for tab, name in [("Тепловая карта", "heatmap"), ("Сравнение с прошлым годом", "last-year"),
+                      ("Каких данных нет", "missing"), ("Официальный список", "official")]:
+        page.get_by_role("tab", name=tab).click()
+        wait_idle(page)
+        shot(page, f"identification-{name}")
+        assert page.locator("[data-testid='stException']").count() == 0, tab
+    page.get_by_role("tab", name="Тепловая карта").click()
+    wait_idle(page)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+
+
 def test_meeting_mode_hides_the_sidebar_and_edit_controls(server, page):
     login(page, server, "admin", PASSWORDS["admin"])
     page.goto(server + "/?meeting=1")
