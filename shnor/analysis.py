@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .rule import SHNOR, Identification, RuleSettings, identify_shnor
-from .store import Store
+from .store import Store, active_in
 
 RULE_SETTINGS_KEY = "rule"
 
@@ -48,11 +48,14 @@ class ListResult:
 
 
 def compute_list(store: Store, year: int, territory_id: int | None = None,
-                 settings: RuleSettings | None = None, results: pd.DataFrame | None = None) -> ListResult:
+                 settings: RuleSettings | None = None, results: pd.DataFrame | None = None,
+                 all_schools: pd.DataFrame | None = None) -> ListResult:
     """The list formed for school year `year`: results of year-1 and year-2, schools active in year-1
     (general-education schools of the registry, those with no data included)."""
     settings = settings or load_rule_settings(store)
-    schools = store.schools(territory_id=territory_id, year=year - 1)
+    if all_schools is None:
+        all_schools = store.schools(territory_id=territory_id)
+    schools = active_in(all_schools, year - 1)
     schools = schools[schools["is_general"].fillna(True).astype(bool)].reset_index(drop=True)
     if results is None:
         results = store.results(years=[year - 1, year - 2], procedures_=list(settings.procedures),
@@ -70,9 +73,10 @@ def share_by_year(store: Store, territory_id: int | None = None, settings: RuleS
     settings = settings or load_rule_settings(store)
     years = years or store.result_years()
     all_results = store.results(procedures_=list(settings.procedures), territory_id=territory_id)
+    all_schools = store.schools(territory_id=territory_id)
     rows = []
     for y in years:
-        lst = compute_list(store, y + 1, territory_id, settings, results=all_results)
+        lst = compute_list(store, y + 1, territory_id, settings, results=all_results, all_schools=all_schools)
         rows.append({"year": y, "schools": lst.school_count, "shnor": lst.shnor_count, "share": lst.share,
                      "target": store.target_for(territory_id, y)})
     return pd.DataFrame(rows, columns=["year", "schools", "shnor", "share", "target"])

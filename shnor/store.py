@@ -292,6 +292,14 @@ def _run_sql(conn: duckdb.DuckDBPyConnection, step: str | Callable) -> None:
             conn.execute(stmt)
 
 
+def active_in(schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The schools of a frame (Store.schools() columns) active in a school year, index reset."""
+    start = pd.to_numeric(schools["active_from"], errors="coerce")
+    end = pd.to_numeric(schools["active_to"], errors="coerce")
+    keep = (start.isna() | (start <= year)) & (end.isna() | (end >= year))
+    return schools[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
 class Store:
     """A connection to one database file. Writes go through `transaction()`; one writer at a time."""
 
@@ -445,25 +453,27 @@ class Store:
                        [territory_id])
         return [int(x) for x in rows["id"]]
 
+    def _territory_filter(self, territory_id: int | None, where: list[str], params: list) -> None:
+        """Restrict `s` (schools) to a territory and everything below it (districts); nothing for the region."""
+        ids = self.territory_and_children(territory_id)
+        if ids is not None:
+            marks = ",".join("?" * len(ids))
+            where.append(f"(s.territory_id IN ({marks}) OR s.district_id IN ({marks}))")
+            params += ids + ids
+
     # -- schools -----------------------------------------------------------------------------------
     def schools(self, territory_id: int | None = None, year: int | None = None) -> pd.DataFrame:
         """Schools (optionally of a territory and its districts, and active in a school year)."""
         where, params = ["TRUE"], []
-        ids = self.territory_and_children(territory_id)
-        if ids is not None:
-            where.append(f"(s.territory_id IN ({','.join('?' * len(ids))}) OR "
-                         f"s.district_id IN ({','.join('?' * len(ids))}))")
-            params += ids + ids
-        if year is not None:
-            where.append("(s.active_from IS NULL OR s.active_from <= ?) AND (s.active_to IS NULL OR s.active_to >= ?)")
-            params += [year, year]
-        return self.df(
+        self._territory_filter(territory_id, where, params)
+        df = self.df(
             "SELECT s.*, t.name AS territory, d.name AS district, "
             "coalesce(s.fisoko_login, s.exam_code_oge, s.exam_code_ege, s.registry_code, s.inn, "
             "'id' || s.id::VARCHAR) AS school_code "
             "FROM schools s JOIN territories t ON t.id = s.territory_id "
             f"LEFT JOIN territories d ON d.id = s.district_id WHERE {' AND '.join(where)} "
             "ORDER BY t.name, s.short_name", params)
+        return df if year is None else active_in(df, year)
 
     # -- results -----------------------------------------------------------------------------------
     def results(self, years: list[int] | None = None, procedures_: list[str] | None = None,
@@ -475,11 +485,7 @@ class Store:
         if procedures_:
             where.append(f"r.procedure IN ({','.join('?' * len(procedures_))})")
             params += list(procedures_)
-        ids = self.territory_and_children(territory_id)
-        if ids is not None:
-            where.append(f"(s.territory_id IN ({','.join('?' * len(ids))}) OR "
-                         f"s.district_id IN ({','.join('?' * len(ids))}))")
-            params += ids + ids
+        self._territory_filter(territory_id, where, params)
         return self.df(
             "SELECT r.school_id, r.procedure, r.year, r.participants, r.low_count, r.mark2, r.mark3, r.mark4, "
             "r.mark5, r.mean_score, r.journal_below, r.journal_equal, r.journal_above, r.round_date, "
