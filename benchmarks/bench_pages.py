@@ -39,7 +39,7 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from shnor import accounts
+    from shnor.services import accounts
     from shnor.ui.db import get_store
 
     store = get_store()
@@ -47,7 +47,7 @@ def main() -> None:
         accounts.add_user(store, "bench", "admin", "Bench-password-2026")
     user = accounts.get_user(store, "bench")
     print(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
-    from shnor.analysis import compute_list
+    from shnor.read.analysis import compute_list
     lst = compute_list(store, max(store.result_years()) + 1)
     a_shnor_login = lst.table[lst.table["status"] == "shnor"].iloc[0]["school_code"]
     for page in PAGES:

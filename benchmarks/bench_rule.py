@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from shnor.procedures import DEFAULT_SET  # noqa: E402
-from shnor.rule import RuleSettings, identify_shnor  # noqa: E402
+from shnor.domain.procedures import DEFAULT_SET  # noqa: E402
+from shnor.domain.rule import RuleSettings, identify_shnor  # noqa: E402
 
 
 def synthetic(n: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -13,19 +13,19 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from shnor import list_details as ld
-from shnor import official_list as ol
-from shnor import procedures
-from shnor.analysis import compute_list, load_rule_settings
-from shnor.export import export_frame, export_frame_from_items, list_workbook
-from shnor.fmt import fmt_int, fmt_pct, plural
-from shnor.overview import list_years
-from shnor.rule import RuleSettings
+from shnor.read import list_details as ld
+from shnor.services import lists as ol
+from shnor.domain import procedures
+from shnor.read.analysis import compute_list, load_rule_settings
+from shnor.reports.excel import export_frame, export_frame_from_items, list_workbook
+from shnor.domain.fmt import fmt_int, fmt_pct, plural
+from shnor.read.overview import list_years
+from shnor.domain.rule import RuleSettings
 from shnor.ui import charts
 from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
 from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
-from shnor.years import format_school_year
+from shnor.domain.years import format_school_year
 
 user = page_guard("identification")
 store = get_store()

@@ -7,10 +7,10 @@ from shnor.ui.guard import page_guard, territory_scope, visible_territory_ids
 
 user = page_guard("overview")
 
-from shnor.fmt import fmt_int, fmt_pct  # noqa: E402  (after the guard: nothing runs for a stranger)
-from shnor.overview import fmt_target, years_span  # noqa: E402
+from shnor.domain.fmt import fmt_int, fmt_pct  # noqa: E402  (after the guard: nothing runs for a stranger)
+from shnor.read.overview import fmt_target, years_span  # noqa: E402
 from shnor.ui import meeting, views  # noqa: E402
-from shnor.years import format_school_year as sy  # noqa: E402
+from shnor.domain.years import format_school_year as sy  # noqa: E402
 
 meeting_on = meeting.is_meeting()
 

@@ -7,9 +7,9 @@ from shnor.ui.guard import page_guard
 
 user = page_guard("school")
 
-from shnor.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
+from shnor.read.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
 from shnor.ui import meeting, views  # noqa: E402
-from shnor.years import format_school_year as sy  # noqa: E402
+from shnor.domain.years import format_school_year as sy  # noqa: E402
 
 meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
 PICK, SEEN = "school_pick", "_school_param_seen"

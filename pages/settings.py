@@ -12,12 +12,12 @@ from shnor.ui.guard import can, page_guard, visible_territory_ids
 
 user = page_guard("settings")
 
-from shnor import procedures, reference  # noqa: E402  (after the guard: nothing runs for strangers)
-from shnor.analysis import load_rule_settings, save_rule_settings  # noqa: E402
-from shnor.rule import RuleSettings  # noqa: E402
+from shnor.domain import procedures, reference  # noqa: E402  (after the guard: nothing runs for strangers)
+from shnor.read.analysis import load_rule_settings, save_rule_settings  # noqa: E402
+from shnor.domain.rule import RuleSettings  # noqa: E402
 from shnor.ui import meeting  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
-from shnor.years import format_school_year, school_year_of_date  # noqa: E402
+from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
 
 store = get_store()
 is_admin_rule = can(user, "save_rule_defaults")

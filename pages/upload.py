@@ -10,15 +10,15 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from shnor import procedures
-from shnor.export import reference_workbook
+from shnor.domain import procedures
+from shnor.reports.excel import reference_workbook
 from shnor.importing.layouts.template import template_workbook
 from shnor.importing.model import Hints
-from shnor.importing.service import NEW_SCHOOL, undo_import
+from shnor.services.imports import NEW_SCHOOL, undo_import
 from shnor.ui import upload_flow as uf
 from shnor.ui.db import data_changed, get_store
 from shnor.ui.guard import can, page_guard
-from shnor.years import format_school_year, school_year_of_date
+from shnor.domain.years import format_school_year, school_year_of_date
 
 user = page_guard("upload")
 store = get_store()

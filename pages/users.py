@@ -7,7 +7,7 @@ from shnor.ui.guard import can, page_guard
 
 user = page_guard("users")
 
-from shnor import accounts  # noqa: E402  (after the guard: nothing runs for strangers)
+from shnor.services import accounts  # noqa: E402  (after the guard: nothing runs for strangers)
 from shnor.ui.db import data_changed, get_store  # noqa: E402
 
 store = get_store()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shnor.importing.model import ParsedFile, RegistryRow, ResultRow, SchoolRef
-from shnor.importing.service import import_file
+from shnor.services.imports import import_file
 from shnor.store import Store
 
 NORTH, SOUTH = "Северный район", "Южный район"

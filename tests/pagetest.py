@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from listdb import NORTH, build
-from shnor import accounts
+from shnor.services import accounts
 from shnor.store import Store
 
 PASSWORD = "Пароль-для-тестов-1"

@@ -94,7 +94,7 @@ def build_small_db(path: str | Path) -> dict[int, int]:
 
 def login_token(path: str | Path, name: str, role: str, territory: str | None = None) -> str:
     """Adds user `name` with `role` (bound to `territory`) to the database file and opens a session for them."""
-    from shnor import accounts
+    from shnor.services import accounts
     store = Store.open(path)
     try:
         accounts.add_user(store, name, role, "Пароль-для-теста-1", territory=territory)

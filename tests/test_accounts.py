@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shnor import accounts
-from shnor.accounts import AccountError, LoginRefused
+from shnor.services import accounts
+from shnor.services.accounts import AccountError, LoginRefused
 from shnor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

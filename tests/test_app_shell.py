@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shnor import accounts
+from shnor.services import accounts
 from shnor.store import Store
 from smalldb import build_small_db
 
@@ -263,7 +263,7 @@ def test_settings_admin_saves_rule_defaults(db):
     at.button(key="FormSubmitter:rule_settings-Сохранить как настройки по умолчанию").click().run()
     assert not at.exception
     assert "сохранены" in at.success[0].value
-    from shnor.analysis import load_rule_settings
+    from shnor.read.analysis import load_rule_settings
     s = load_rule_settings(shell_store(db))
     assert (s.threshold_pct, s.variant) == (35, "same")
 

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from browser import ARTIFACTS, launch_browser, login, settle, shot, streamlit_server, wait_idle
-from shnor import accounts
-from shnor.analysis import compute_list
+from shnor.services import accounts
+from shnor.read.analysis import compute_list
 from shnor.store import Store
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from browser import launch_browser, login, shot, streamlit_server, wait_idle
-from shnor import accounts
+from shnor.services import accounts
 from shnor.store import Store
 from smalldb import build_small_db
 

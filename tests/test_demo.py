@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from shnor import demo
-from shnor.analysis import compute_list
+from shnor.read.analysis import compute_list
 from shnor.importing.model import Hints
 from shnor.store import Store
 

@@ -8,11 +8,11 @@ import pytest
 from openpyxl import load_workbook
 
 from listdb import NORTH, YEAR
-from shnor import list_details as ld
-from shnor import official_list as ol
-from shnor.analysis import compute_list
-from shnor.export import PERCENT_FORMAT, export_frame, export_frame_from_items, list_workbook, reference_workbook
-from shnor.rule import RuleSettings
+from shnor.read import list_details as ld
+from shnor.services import lists as ol
+from shnor.read.analysis import compute_list
+from shnor.reports.excel import PERCENT_FORMAT, export_frame, export_frame_from_items, list_workbook, reference_workbook
+from shnor.domain.rule import RuleSettings
 
 
 def find_row(ws, first_cell):

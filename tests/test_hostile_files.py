@@ -10,7 +10,7 @@ import pytest
 from conftest import realdata
 from shnor.importing.model import Hints
 from shnor.importing.sandbox import parse_in_child
-from shnor.importing.service import import_file
+from shnor.services.imports import import_file
 from shnor.store import Store
 
 

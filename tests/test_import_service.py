@@ -2,7 +2,7 @@
 import pytest
 
 from shnor.importing.model import ERROR, WARNING, Hints, ParsedFile, RegistryRow, ResultRow, SchoolRef
-from shnor.importing.service import NEW_SCHOOL, import_file, undo_import
+from shnor.services.imports import NEW_SCHOOL, import_file, undo_import
 from shnor.store import Store
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from shnor import procedures
+from shnor.domain import procedures
 from shnor.importing.model import ERROR, WARNING, Hints
 from shnor.importing.reading import read_sheets
 from shnor.importing.layouts import common, exam_table, fisoko_report, registry, template

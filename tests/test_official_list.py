@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook
 
 from listdb import NORTH, SOUTH, YEAR, results_parsed, stub_file
-from shnor import official_list as ol
-from shnor.analysis import compute_list
-from shnor.importing.service import import_file, undo_import
-from shnor.rule import RuleSettings
+from shnor.services import lists as ol
+from shnor.read.analysis import compute_list
+from shnor.services.imports import import_file, undo_import
+from shnor.domain.rule import RuleSettings
 
 
 def tid(store, name):

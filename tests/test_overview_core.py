@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from shnor import overview as ov
-from shnor.analysis import compute_list, load_rule_settings, share_by_year
-from shnor.rule import RuleSettings
+from shnor.read import overview as ov
+from shnor.read.analysis import compute_list, load_rule_settings, share_by_year
+from shnor.domain.rule import RuleSettings
 from shnor.store import Store
 from smalldb import build_small_db
 

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 
 from listdb import YEAR, results_parsed, stub_file
 from pagetest import page_as, page_store, run_page, texts
-from shnor import official_list as ol
-from shnor.importing.service import import_file
+from shnor.services import lists as ol
+from shnor.services.imports import import_file
 
 
 def run(user):

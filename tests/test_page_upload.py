@@ -10,7 +10,7 @@ from listdb import NORTH, build
 from pagetest import page_as, page_store, run_page, texts
 from shnor.importing.layouts.template import HEADERS
 from shnor.importing.model import Hints
-from shnor.importing.service import NEW_SCHOOL
+from shnor.services.imports import NEW_SCHOOL
 from shnor.store import Store
 from shnor.ui import upload_flow as uf
 

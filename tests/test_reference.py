@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from shnor import reference
-from shnor.reference import PercentError
+from shnor.domain import reference
+from shnor.domain.reference import PercentError
 
 
 def test_valid_scale_and_each_kind_of_error():

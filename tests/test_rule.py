@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from shnor.rule import NO_DATA, OK, RISK, SHNOR, RuleSettings, identify_shnor
+from shnor.domain.rule import NO_DATA, OK, RISK, SHNOR, RuleSettings, identify_shnor
 
 Y = 2022  # list formed for 2022/2023: Y-1 = 2021/2022, Y-2 = 2020/2021
 

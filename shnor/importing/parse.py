@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import ERROR, Hints, Issue, MarkScale, ParsedFile, ParseRefusal
-from .reading import read_sheets
+from shnor.importing.model import ERROR, Hints, Issue, MarkScale, ParsedFile, ParseRefusal
+from shnor.importing.reading import read_sheets
 
 
 def _parsers():
     # Order matters: the most specific layouts first.
-    from .layouts import vpr_protocol, fisoko_report, exam_table, template, registry
+    from shnor.importing.layouts import vpr_protocol, fisoko_report, exam_table, template, registry
     return [vpr_protocol, fisoko_report, template, registry, exam_table]
 
 

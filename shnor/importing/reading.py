@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .model import ERROR, Issue, ParseRefusal
+from shnor.importing.model import ERROR, Issue, ParseRefusal
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 500 * 1024 * 1024

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .model import ERROR, Hints, Issue, MarkScale, ParsedFile
+from shnor.importing.model import ERROR, Hints, Issue, MarkScale, ParsedFile
 
 TIME_LIMIT_S = int(os.environ.get("SHNOR_PARSE_TIMEOUT", "300"))
 MEMORY_LIMIT_BYTES = int(os.environ.get("SHNOR_PARSE_MEMORY_MB", "3072")) * 1024 * 1024
@@ -62,7 +62,7 @@ def parse_in_child(path: str | Path, file_name: str, hints: Hints,
 def _child_main() -> None:
     path, file_name, hints, scales, memory_limit = pickle.loads(sys.stdin.buffer.read())
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    from .parse import parse_file
+    from shnor.importing.parse import parse_file
     result = parse_file(path, file_name, hints, scales)
     sys.stdout.buffer.write(pickle.dumps(result))
     sys.stdout.buffer.flush()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..config import db_path
-from ..store import Store
+from shnor.config import db_path
+from shnor.store import Store
 
 
 @st.cache_resource(show_spinner=False)

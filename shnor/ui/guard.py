@@ -24,10 +24,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from .. import accounts
-from ..accounts import User
-from . import meeting
-from .db import get_store
+from shnor.services import accounts
+from shnor.services.accounts import User
+from shnor.ui import meeting
+from shnor.ui.db import get_store
 
 COOKIE_NAME = "shnor_session"
 _TOKEN_KEY = "_shnor_token"         # session_state: this Streamlit session's login token

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..fmt import fmt_pct
-from ..importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
-from ..importing.sandbox import parse_in_child
-from ..importing.service import ImportReport, import_file
-from ..store import Store
+from shnor.domain.fmt import fmt_pct
+from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
+from shnor.importing.sandbox import parse_in_child
+from shnor.services.imports import ImportReport, import_file
+from shnor.store import Store
 
 LEVEL_RU = {ERROR: "ошибка", WARNING: "предупреждение", ROW_ERROR: "строка пропущена"}
 STATUS_RU = {"preview": "готов к сохранению", "stored": "сохранён", "duplicate": "уже загружен",
@@ -139,8 +139,8 @@ def preview_frame(report: ImportReport, limit: int = 500) -> pd.DataFrame:
 
 def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
     """Import history for display: №, файл, формат, процедура, год, строк, статус, когда, кто."""
-    from .. import procedures
-    from ..years import format_school_year
+    from shnor.domain import procedures
+    from shnor.domain.years import format_school_year
     layouts = {"1A": "протокол ВПР (осень 2020)", "1B": "протокол ВПР (весна 2021)", "1C": "протокол ВПР (с 2022)",
                "2": "отчёт ФИС ОКО", "3": "таблица ОГЭ/ЕГЭ", "4": "шаблон", "5A": "реестр школ", "5B": "реестр (форма ФИС ОКО)"}
     return pd.DataFrame({

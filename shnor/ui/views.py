@@ -1,7 +1,7 @@
 """Display helpers shared by the Overview and School pages: cached loaders (keyed on the filter values and
 the data version, never on the connection) and the Altair charts (a title that states the message,
 Russian formats through charts.finish, Okabe–Ito colours with shapes, dashes or labels carrying the same
-meaning). The figures themselves come from shnor.overview.
+meaning). The figures themselves come from shnor.read.overview.
 """
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ..analysis import load_rule_settings
-from ..fmt import fmt_int, fmt_pct, plural
-from ..overview import (OverviewData, SchoolPageData, build_overview, build_school_page, default_list_year,
+from shnor.read.analysis import load_rule_settings
+from shnor.domain.fmt import fmt_int, fmt_pct, plural
+from shnor.read.overview import (OverviewData, SchoolPageData, build_overview, build_school_page, default_list_year,
                         fmt_target, list_years)
-from ..years import format_school_year
-from . import meeting
-from .charts import BLUE, GREY, ORANGE, SKY, VERMILION, finish
-from .db import data_version, get_store
+from shnor.domain.years import format_school_year
+from shnor.ui import meeting
+from shnor.ui.charts import BLUE, GREY, ORANGE, SKY, VERMILION, finish
+from shnor.ui.db import data_version, get_store
 
 TTL = 900          # seconds; the data version invalidates earlier
 REGION_LABEL = "Весь регион"

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from ...codes import login_key  # noqa: F401 (re-exported for the parsers)
-from ..model import ERROR, WARNING, Hints, Issue, ResultRow, SchoolRef
-from ..reading import NotANumber, Sheet, cell_number, cell_text, column_letter, round_half_up
-from ...years import SchoolYearError, parse_school_year
+from shnor.domain.codes import login_key  # noqa: F401 (re-exported for the parsers)
+from shnor.importing.model import ERROR, WARNING, Hints, Issue, ResultRow, SchoolRef
+from shnor.importing.reading import NotANumber, Sheet, cell_number, cell_text, column_letter, round_half_up
+from shnor.domain.years import SchoolYearError, parse_school_year
 
 __all__ = [
     "norm", "Column", "match_columns", "find_header", "header_paths", "header_depth", "is_numbering_row",

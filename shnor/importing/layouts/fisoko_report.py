@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 
-from ... import procedures
-from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
-from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, data_rows,
+from shnor.domain import procedures
+from shnor.importing.model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
+from shnor.importing.reading import Sheet, cell_text
+from shnor.importing.layouts.common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, data_rows,
                      find_header, fraction_scaled, header_paths, is_subtotal, norm, percent_cell, percent_from_fraction,
                      school_year_from_title, sheets_with_header, split_login, title_text, year_with_hint)
 

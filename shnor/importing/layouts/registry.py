@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 
-from ..model import Hints, MarkScale, ParsedFile, RegistryRow, SchoolRef
-from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, clean_code, data_rows, find_header, header_depth, is_login, is_subtotal,
+from shnor.importing.model import Hints, MarkScale, ParsedFile, RegistryRow, SchoolRef
+from shnor.importing.reading import Sheet, cell_text
+from shnor.importing.layouts.common import (CellError, IssueLog, clean_code, data_rows, find_header, header_depth, is_login, is_subtotal,
                      login_key, norm, school_year_cell, sheets_with_header, split_code_name, split_login)
 
 LAYOUTS = ("5A", "5B")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import io
 
-from ... import procedures
-from ..model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
-from ..reading import Sheet, cell_text
-from .common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, data_rows, find_header,
+from shnor.domain import procedures
+from shnor.importing.model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
+from shnor.importing.reading import Sheet, cell_text
+from shnor.importing.layouts.common import (CellError, IssueLog, check_duplicate_results, clean_code, count_cell, data_rows, find_header,
                      float_cell, is_login, is_subtotal, school_year_cell, sheets_with_header)
 
 LAYOUT = "4"

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ... import procedures
-from ...years import format_school_year, school_year_of_date
-from ..model import (ERROR, ROW_ERROR, WARNING, Hints, Issue, MarkScale, ParsedFile, ParseRefusal, ResultRow,
+from shnor.domain import procedures
+from shnor.domain.years import format_school_year, school_year_of_date
+from shnor.importing.model import (ERROR, ROW_ERROR, WARNING, Hints, Issue, MarkScale, ParsedFile, ParseRefusal, ResultRow,
                      SchoolRef)
-from ..reading import NotANumber, Sheet, cell_number, cell_text, round_half_up
+from shnor.importing.reading import NotANumber, Sheet, cell_number, cell_text, round_half_up
 
 LAYOUT = "1"
 LAYOUTS = ("1A", "1B", "1C")

@@ -19,12 +19,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .. import procedures
-from ..store import Store, login_key, norm_name
-from ..years import format_school_year
-from .layouts.common import clean_code
-from .model import ERROR, ROW_ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
-from .sandbox import parse_in_child
+from shnor.domain import procedures
+from shnor.store import Store, login_key, norm_name
+from shnor.domain.years import format_school_year
+from shnor.importing.layouts.common import clean_code
+from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
+from shnor.importing.sandbox import parse_in_child
 
 NEW_SCHOOL = -1  # a mapping target meaning "create a new school from the row"
 

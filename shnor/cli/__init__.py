@@ -12,11 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import procedures
-from .config import db_path
-from .fmt import fmt_share
-from .store import DatabaseBusy, Store
-from .years import SchoolYearError, format_school_year, parse_school_year
+from shnor.domain import procedures
+from shnor.config import db_path
+from shnor.domain.fmt import fmt_share
+from shnor.store import DatabaseBusy, Store
+from shnor.domain.years import SchoolYearError, format_school_year, parse_school_year
 
 EXIT_OK, EXIT_REFUSED = 0, 2
 
@@ -83,7 +83,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import build_demo
+    from shnor.demo import build_demo
     path = db_path(args.db)
     summary = build_demo(path)
     print(f"Демонстрационный регион построен в {path}: " +
@@ -92,8 +92,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .importing.model import ERROR, ROW_ERROR, Hints
-    from .importing.service import import_file
+    from shnor.importing.model import ERROR, ROW_ERROR, Hints
+    from shnor.services.imports import import_file
     proc = _procedure(args.procedure)
     year = _year(args.year) if args.year else None
     store = _open(args)
@@ -148,7 +148,7 @@ def cmd_results(args) -> int:
 
 
 def cmd_identify(args) -> int:
-    from .analysis import compute_list, load_rule_settings
+    from shnor.read.analysis import compute_list, load_rule_settings
     from dataclasses import replace
     year = _year(args.year)
     store = _open(args)
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     ide.add_argument("--format", choices=["csv", "json", "table"], default="table")
     ide.set_defaults(func=cmd_identify)
     try:
-        from .accounts import add_cli  # the `user` commands live with the accounts
+        from shnor.services.accounts import add_cli  # the `user` commands live with the accounts
         add_cli(sub)
     except ImportError:
         pass

@@ -15,10 +15,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import procedures
-from .analysis import ListResult
-from .rule import SHNOR, RuleSettings
-from .years import format_school_year
+from shnor.domain import procedures
+from shnor.read.analysis import ListResult
+from shnor.domain.rule import SHNOR, RuleSettings
+from shnor.domain.years import format_school_year
 
 # Excel shows this with the viewer's decimal separator: «40,0 %» in a Russian Excel.
 PERCENT_FORMAT = '0.0\\ %'
@@ -53,7 +53,7 @@ def export_frame(computed: ListResult, proposal: pd.DataFrame | None = None) -> 
 
 
 def export_frame_from_items(items: pd.DataFrame) -> pd.DataFrame:
-    """Rows for the workbook from an approved list's items (shnor.official_list.list_items)."""
+    """Rows for the workbook from an approved list's items (shnor.services.lists.list_items)."""
     rows = []
     for r in items.itertuples(index=False):
         decision = ""

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .importing.model import MarkScale
-from .store import VPR_SCALES_2021
+from shnor.importing.model import MarkScale
+from shnor.store import VPR_SCALES_2021
 
 REGION_NAME = "Кемеровская область — Кузбасс"
 REGION_CODE = "reg420000"
@@ -933,7 +933,7 @@ def _write_protocol(region: DemoRegion, v: VprResult, out_dir: "Path") -> list[t
     what the user says in the upload form: nothing that the file itself says (the work tag and upload date
     of a new-platform book; the autumn 2020 campaign of an old-platform file, which counts for 2019/2020 by
     default), the work (and the year) otherwise."""
-    from .importing.model import Hints
+    from shnor.importing.model import Hints
     layout = "1A" if v.grade_shift else ("1B" if v.year < EDU_LOGINS_FROM else "1C")
     tag = _TAGS[v.procedure]
     season = "autumn" if v.grade_shift else "spring"
@@ -1108,7 +1108,7 @@ REGISTRY_HEADER = ["Логин", "Краткое наименование", "П�
 
 def _write_registry(region: DemoRegion, out_dir: "Path") -> "Path":
     """Layout 5: the region's registry of general-education schools (the richer form)."""
-    from .years import format_school_year
+    from shnor.domain.years import format_school_year
     rows: list[list] = [[f"Реестр общеобразовательных организаций: {REGION_NAME}"], [f"по состоянию на 01.09.{YEARS[-1]}"],
                         [], REGISTRY_HEADER]
     last = max(YEARS)
@@ -1129,7 +1129,7 @@ def write_files(region: DemoRegion, out_dir) -> list[tuple["Path", "Hints"]]:
     in the upload form (the work and the year where the file does not say them)."""
     from pathlib import Path
 
-    from .importing.model import Hints
+    from shnor.importing.model import Hints
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, Hints]] = [(_write_registry(region, out_dir), Hints())]
@@ -1170,7 +1170,7 @@ def load_files(store, files: list[tuple["Path", "Hints"]], actor: str = "demo") 
     Returns one report per file and the seconds spent (parsing happens inside import_file)."""
     import time
 
-    from .importing.service import import_file
+    from shnor.services.imports import import_file
 
     timings = {"import": 0.0}
     reports: list[dict] = []
@@ -1196,7 +1196,7 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
     import time
     from pathlib import Path
 
-    from .store import Store
+    from shnor.store import Store
 
     started = time.perf_counter()
     region = generate_region(seed)
@@ -1232,8 +1232,8 @@ def demo_figures(store) -> dict:
     per ВПР work and year the share of "2" among pupils and of schools with a low result; per exam the share
     below the minimum; the share of ШНОР by school year (results of Y, list for Y+1) for the region and each
     municipality, with targets; stubborn ШНОР and schools that left the list; which procedures each year has."""
-    from .analysis import share_by_year
-    from .rule import RuleSettings
+    from shnor.read.analysis import share_by_year
+    from shnor.domain.rule import RuleSettings
 
     res = store.results()
     res = res.assign(low=res["low_count"] * 100 >= 30 * res["participants"])
@@ -1254,7 +1254,7 @@ def demo_figures(store) -> dict:
                                       "target": None if pd_isna(r.target) else float(r.target)}
                         for r in df.itertuples()}
     # which schools are ШНОР in each value year (region-wide)
-    from .analysis import compute_list
+    from shnor.read.analysis import compute_list
     years = store.result_years()
     listed: dict[int, set[int]] = {}
     for y in years[1:]:
@@ -1274,9 +1274,9 @@ def pd_isna(x) -> bool:
 
 def format_figures(fig: dict) -> str:
     """The figures as Russian text for the console."""
-    from . import procedures
-    from .fmt import fmt_pct
-    from .years import format_school_year
+    from shnor.domain import procedures
+    from shnor.domain.fmt import fmt_pct
+    from shnor.domain.years import format_school_year
     lines = [f"Школ в реестре: {fig['schools']}", "", "ВПР и экзамены: доля «2» (ниже минимума) среди участников / "
              "доля школ с низким результатом (не менее 30 %)"]
     for proc in sorted(fig["works"]):
@@ -1299,8 +1299,8 @@ def format_figures(fig: dict) -> str:
 if __name__ == "__main__":   # python -m shnor.demo [DB]: build the demo and print its figures
     import sys
 
-    from .config import DEMO_DB
-    from .store import Store
+    from shnor.config import DEMO_DB
+    from shnor.store import Store
     target = sys.argv[1] if len(sys.argv) > 1 else str(DEMO_DB)
     summary = build_demo(target)
     print({k: v for k, v in summary.items() if k != "files"})

@@ -13,9 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pandas as pd
 
-from .fmt import fmt_pct
-from .importing.model import MarkScale
-from .years import format_school_year
+from shnor.domain.fmt import fmt_pct
+from shnor.importing.model import MarkScale
+from shnor.domain.years import format_school_year
 
 MARKS = (2, 3, 4, 5)
 REGION_LABEL = "Регион (все территории)"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .rule import SHNOR, Identification, RuleSettings, identify_shnor
-from .store import Store, active_in
+from shnor.domain.rule import SHNOR, Identification, RuleSettings, identify_shnor
+from shnor.store import Store, active_in
 
 RULE_SETTINGS_KEY = "rule"
 

@@ -14,12 +14,12 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import procedures
-from .analysis import ListResult, compute_list, share_by_year
-from .fmt import fmt_int, fmt_pct, fmt_share, plural
-from .rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
-from .store import Store, login_key
-from .years import format_school_year
+from shnor.domain import procedures
+from shnor.read.analysis import ListResult, compute_list, share_by_year
+from shnor.domain.fmt import fmt_int, fmt_pct, fmt_share, plural
+from shnor.domain.rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
+from shnor.store import Store, login_key
+from shnor.domain.years import format_school_year
 
 NOT_ACTIVE_RU = "не действовала"
 

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from . import procedures
-from .fmt import fmt_share
-from .years import format_school_year
+from shnor.domain import procedures
+from shnor.domain.fmt import fmt_share
+from shnor.domain.years import format_school_year
 
 SHNOR, RISK, OK, NO_DATA = "shnor", "risk", "ok", "no_data"
 STATUS_RU = {SHNOR: "ШНОР", RISK: "группа риска", OK: "без низких результатов", NO_DATA: "нет данных"}
@@ -162,7 +162,7 @@ def _join(items: list[ProcedureResult]) -> str:
 
 
 def _n_proc(n: int) -> str:
-    from .fmt import plural
+    from shnor.domain.fmt import plural
     return f"{n} {plural(n, 'процедура', 'процедуры', 'процедур')}"
 
 

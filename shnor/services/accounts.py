@@ -20,7 +20,7 @@ import secrets
 import sys
 from dataclasses import dataclass
 
-from .store import Store
+from shnor.store import Store
 
 # ---------------------------------------------------------------------------------------------
 # Roles and the permission map
@@ -447,7 +447,7 @@ def _read_password(args) -> str:
 
 
 def _cli_store(args) -> Store:
-    from .config import db_path
+    from shnor.config import db_path
     return Store.open(db_path(args.db))
 
 

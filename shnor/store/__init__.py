@@ -16,9 +16,9 @@ from typing import Any, Callable, Iterator
 import duckdb
 import pandas as pd
 
-from . import procedures
-from .codes import login_key, norm_name  # noqa: F401 (re-exported: the store's matching keys)
-from .importing.model import MarkScale
+from shnor.domain import procedures
+from shnor.domain.codes import login_key, norm_name  # noqa: F401 (re-exported: the store's matching keys)
+from shnor.importing.model import MarkScale
 
 
 class DatabaseBusy(RuntimeError):

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import ListResult, compute_list
-from .fmt import plural
-from .importing.model import ERROR, WARNING, Issue, ParseRefusal
-from .importing.reading import cell_text, column_letter, read_sheets
-from .rule import SHNOR, STATUS_RU, RuleSettings
-from .store import Store, norm_name
-from .years import format_school_year
+from shnor.read.analysis import ListResult, compute_list
+from shnor.domain.fmt import plural
+from shnor.importing.model import ERROR, WARNING, Issue, ParseRefusal
+from shnor.importing.reading import cell_text, column_letter, read_sheets
+from shnor.domain.rule import SHNOR, STATUS_RU, RuleSettings
+from shnor.store import Store, norm_name
+from shnor.domain.years import format_school_year
 
 DRAFT, APPROVED = "draft", "approved"
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import procedures
-from .analysis import ListResult
-from .rule import NO_DATA, RISK, SHNOR, STATUS_RU
-from .store import Store
-from .years import format_school_year
+from shnor.domain import procedures
+from shnor.read.analysis import ListResult
+from shnor.domain.rule import NO_DATA, RISK, SHNOR, STATUS_RU
+from shnor.store import Store
+from shnor.domain.years import format_school_year
 
 ENTERED, LEFT, STAYED = "вошли", "вышли", "остались"
 
@@ -165,7 +165,7 @@ def heatmap_frame(store: Store, current: ListResult, school_ids: list[int],
             "low_count", "share", "label", "low"]
     if res.empty:
         return pd.DataFrame(columns=cols)
-    from .fmt import fmt_share
+    from shnor.domain.fmt import fmt_share
     order = {p: i for i, p in enumerate(settings.procedures)}
     res["procedure_ru"] = res["procedure"].map(
         lambda p: procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p)
