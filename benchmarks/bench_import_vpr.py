@@ -23,7 +23,7 @@ def _child(path: str, procedure: str) -> None:
     from shnor.importing.layouts import vpr_protocol
     from shnor.importing.model import Hints, MarkScale
     from shnor.importing.reading import read_sheets
-    from shnor.store import VPR_SCALES_2021
+    from shnor.domain.scales import VPR_SCALES_2021
 
     scales = {(p, 2020): MarkScale(p, 2020, b) for p, b in VPR_SCALES_2021.items()}
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

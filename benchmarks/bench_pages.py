@@ -48,7 +48,7 @@ def main() -> None:
     user = accounts.get_user(store, "bench")
     print(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
     from shnor.read.analysis import compute_list
-    lst = compute_list(store, max(store.result_years()) + 1)
+    lst = compute_list(store, max(store.results.years()) + 1)
     a_shnor_login = lst.table[lst.table["status"] == "shnor"].iloc[0]["school_code"]
     for page in PAGES:
         st.cache_data.clear()

@@ -23,6 +23,7 @@ from shnor.read.overview import list_years
 from shnor.domain.rule import RuleSettings
 from shnor.ui import charts
 from shnor.ui.db import data_changed, data_version, get_store
+from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
 from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
 from shnor.domain.years import format_school_year
@@ -61,7 +62,7 @@ def cached_workbook(year: int, territory_id: int | None, settings_json: str, ter
 # ---------------------------------------------------------------------------------------------
 # Filters: year, territory
 # ---------------------------------------------------------------------------------------------
-territories = store.territories()
+territories = store.territories.list()
 visible = visible_territory_ids(user)
 region_row = territories[territories["kind"] == "region"]
 options: list[int | None] = []
@@ -145,7 +146,7 @@ if what_if:
            "Сохранённые настройки: порог " f"{saved.threshold_pct} %, критерий 2 — "
            f"{'любая процедура' if saved.variant == 'any' else 'та же процедура'}, процедур: {len(saved.procedures)}.")
     st.info(msg, icon=":material/science:")
-    if can(user, "save_rule_defaults"):
+    if can(user, Action.RULE_SETTINGS):
         try:
             st.page_link("pages/settings.py", label="Сохранить настройки по умолчанию — на странице «Настройки»",
                          icon=":material/settings:")
@@ -399,7 +400,7 @@ with tabs[6]:
             st.markdown("**Решения вручную:**\n" + "\n".join(
                 f"- {school_label(names.get(int(r.school_id)), int(r.school_id))}: "
                 f"{'включить' if r.included else 'исключить'} — {r.reason}" for r in manual.itertuples()))
-        if can(user, "prepare_list"):
+        if can(user, Action.LIST_DECIDE):
             if what_if:
                 st.warning("Проект считается с настройками «что если» выше; при утверждении будут записаны они.")
             with st.form("ident_decision_form", clear_on_submit=True):
@@ -431,7 +432,7 @@ with tabs[6]:
                     data_changed()
                     flash("ok", "Решение отменено: школа снова следует правилу.")
                     st.rerun()
-        if can(user, "approve_list"):
+        if can(user, Action.LIST_APPROVE):
             with st.form("ident_approve_form"):
                 st.markdown("**Утвердить список приказом** — после утверждения список не меняется.")
                 a, b = st.columns(2)
@@ -460,7 +461,7 @@ with tabs[6]:
     st.caption("Таблица из приказа региона (например, приложение 3: «Территория | ОО») — сравнивается со списком по "
                "правилу. Наименования сопоставляются с реестром внутри территории (регистр, кавычки, сокращения "
                "СОШ/ООШ не важны).")
-    if can(user, "upload_region_list"):
+    if can(user, Action.REGION_LIST):
         with st.form("ident_region_form", clear_on_submit=True):
             up = st.file_uploader("Файл списка региона: перетащите файл сюда или нажмите Browse files "
                                   "(.xlsx, .xls, .ods, .csv; до 50 МБ)", type=["xlsx", "xls", "ods", "csv"],

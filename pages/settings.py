@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard, visible_territory_ids
 
 user = page_guard("settings")
@@ -20,9 +21,9 @@ from shnor.ui.db import data_changed, get_store  # noqa: E402
 from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
 
 store = get_store()
-is_admin_rule = can(user, "save_rule_defaults")
-is_admin_ref = can(user, "edit_reference")
-is_admin_targets = can(user, "edit_targets")
+is_admin_rule = can(user, Action.RULE_SETTINGS)
+is_admin_ref = can(user, Action.SCALES)
+is_admin_targets = can(user, Action.TARGETS)
 
 st.title("Настройки")
 _flash = st.session_state.pop("_settings_flash", None)
@@ -101,7 +102,7 @@ with tab_rule:
 # ---------------------------------------------------------------------------------------------
 with tab_scales:
     st.subheader("Шкалы перевода баллов ВПР в отметки")
-    scales = store.mark_scales()
+    scales = store.reference.mark_scales()
     st.dataframe(reference.scale_rows(scales, procedures.name_ru), hide_index=True, width="stretch")
     st.caption("Диапазоны первичных баллов включительно. По шкале года отметки пересчитываются из сохранённого "
                "распределения баллов, без исходного файла.")
@@ -137,7 +138,7 @@ with tab_scales:
                                    + "; ".join(f"«{m}» {lo}–{hi}" for m, (lo, hi) in sorted(scale.bounds.items())))
 
     st.subheader("Минимальные пороги ОГЭ и ЕГЭ")
-    th = store.exam_thresholds()
+    th = store.reference.exam_thresholds()
     if th.empty:
         st.info("Пороги не заданы.")
     else:
@@ -188,12 +189,12 @@ with tab_targets:
     st.subheader("Цель: доля ШНОР от всех школ территории")
     st.caption("Значение для учебного года Y — доля школ, которые правило находит по результатам года Y (список на "
                "Y+1). Если у территории нет своей цели, действует цель региона. Вводите проценты: 10 или 12,5.")
-    terr = store.territories()
+    terr = store.territories.list()
     allowed = visible_territory_ids(user)
     if allowed is not None:
         terr = terr[terr["id"].isin(allowed)]
-    targets = store.targets()
-    years = reference.target_years(store.result_years(), [int(y) for y in targets["year"]],
+    targets = store.targets.list()
+    years = reference.target_years(store.results.years(), [int(y) for y in targets["year"]],
                                    school_year_of_date(dt.date.today()))
     grid = reference.targets_grid(targets, terr, years)
     if is_admin_targets:
@@ -223,7 +224,7 @@ with tab_targets:
 # ---------------------------------------------------------------------------------------------
 with tab_terr:
     st.subheader("Территории")
-    terr_all = store.territories()
+    terr_all = store.territories.list()
     kind_ru = {"region": "регион", "municipality": "муниципалитет", "district": "район города",
                "pseudo": "прочее"}
     st.dataframe(pd.DataFrame({
@@ -248,7 +249,7 @@ with tab_terr:
                 else:
                     with store.transaction() as cur:
                         tid = store.ensure_territory(cur, name.strip(), kind=kind, parent_id=parent)
-                        store.audit(cur, user.name, "territory_add", {"id": tid, "name": name.strip(), "kind": kind,
+                        store.legacy_audit(cur, user.name, "territory_add", {"id": tid, "name": name.strip(), "kind": kind,
                                                                       "parent_id": parent})
                     data_changed()
                     st.session_state["_settings_flash"] = f"Территория «{name.strip()}» добавлена."

@@ -17,6 +17,7 @@ from shnor.importing.model import Hints
 from shnor.services.imports import NEW_SCHOOL, undo_import
 from shnor.ui import upload_flow as uf
 from shnor.ui.db import data_changed, get_store
+from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard
 from shnor.domain.years import format_school_year, school_year_of_date
 
@@ -26,7 +27,7 @@ scope = user.territory_id
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("Загрузка")
-if not can(user, "upload"):
+if not can(user, Action.IMPORT):
     st.info("В режиме совещания загрузка скрыта. Выключите режим совещания, чтобы загрузить файлы.")
     st.stop()
 
@@ -59,7 +60,7 @@ def proc_label(code: str | None) -> str:
 
 
 def school_options() -> tuple[list[int], dict[int, str]]:
-    schools = store.schools(territory_id=scope)
+    schools = store.schools.list(territory_id=scope)
     return list(schools["id"].astype(int)), {int(r.id): f"{r.short_name} ({r.territory})"
                                              for r in schools.itertuples()}
 
@@ -219,7 +220,7 @@ with tab_history:
     msg = st.session_state.pop("_upload_undo_msg", None)
     if msg:
         (st.success if msg[0] == "ok" else st.error)(msg[1])
-    batches = store.batches()
+    batches = store.imports.batches()
     if batches.empty:
         st.caption("Загрузок ещё не было.")
     else:
@@ -227,7 +228,7 @@ with tab_history:
         stored = batches[batches["status"] == "stored"]
         if scope is not None:  # a territory-bound methodist undoes only their own imports
             stored = stored[stored["created_by"] == user.name]
-        if can(user, "undo_import") and not stored.empty:
+        if can(user, Action.UNDO_IMPORT) and not stored.empty:
             label = {int(r.id): f"№ {int(r.id)} — {r.file_name} ({pd.Timestamp(r.created_at):%d.%m.%Y %H:%M})"
                      for r in stored.itertuples()}
             c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -271,6 +272,6 @@ with tab_templates:
     st.markdown("**Шкалы ВПР и пороги экзаменов**, по которым сейчас считаются отметки «2» и «ниже минимума».")
     st.download_button("Скачать шкалы и пороги (Excel)", key="upload_reference", icon=":material/download:",
                        data=reference_workbook(store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"),
-                                               store.exam_thresholds()),
+                                               store.reference.exam_thresholds()),
                        file_name="шкалы_и_пороги.xlsx", mime=XLSX)
     st.caption("Поменять шкалы и пороги может администратор на странице «Настройки».")

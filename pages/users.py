@@ -3,6 +3,7 @@ security settings. Every change is audited (shnor/accounts.py writes the audit l
 import pandas as pd
 import streamlit as st
 
+from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard
 
 user = page_guard("users")
@@ -11,7 +12,7 @@ from shnor.services import accounts  # noqa: E402  (after the guard: nothing run
 from shnor.ui.db import data_changed, get_store  # noqa: E402
 
 store = get_store()
-editable = can(user, "manage_users")   # False in meeting mode
+editable = can(user, Action.USERS)   # False in meeting mode
 
 st.title("Пользователи")
 _flash = st.session_state.pop("_users_flash", None)
@@ -57,7 +58,7 @@ with st.expander("Что может каждая роль"):
 if not editable:
     st.stop()
 
-terr = store.territories()
+terr = store.territories.list()
 terr_options = [None] + [int(x) for x in terr.loc[terr["kind"] != "region", "id"]]
 terr_names = dict(zip(terr["id"].astype(int), terr["name"]))
 

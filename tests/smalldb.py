@@ -86,7 +86,7 @@ def build_small_db(path: str | Path) -> dict[int, int]:
                             [ids[n], proc, year, participants, low, *m, batch])
             store.set_target(terr["Северный район"], 2023, 0.10, cur=cur)
             store.set_target(None, 2023, 0.05, cur=cur)
-            store.audit(cur, "test", "build_small_db", {})
+            store.legacy_audit(cur, "test", "build_small_db", {})
     finally:
         store.close()
     return ids

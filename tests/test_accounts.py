@@ -137,18 +137,20 @@ def test_session_ends_on_logout_password_change_and_removal(store):
 
 # -- users, roles, territories ----------------------------------------------------------------------
 def test_permission_map():
-    assert accounts.pages_for("viewer") == ["overview", "identification", "school"]
-    assert accounts.pages_for("methodist") == ["overview", "identification", "school", "upload", "settings"]
-    assert accounts.pages_for("head") == ["overview", "identification", "school", "settings"]
-    assert accounts.pages_for("admin") == ["overview", "identification", "school", "upload", "settings", "users"]
-    assert accounts.pages_for(None) == []
-    assert accounts.may("head", "approve_list") and not accounts.may("methodist", "approve_list")
-    assert accounts.may("methodist", "upload") and not accounts.may("viewer", "upload")
-    assert not accounts.may("head", "upload")
-    assert all(accounts.may("admin", a) for a in accounts.ACTION_ROLES)
-    assert not any(accounts.may("viewer", a) for a in accounts.ACTION_ROLES)
+    from shnor.domain.permissions import TABLE, Action, User, may, pages_for
+    u = {r: User(r, r) for r in ("viewer", "methodist", "head", "admin")}
+    assert pages_for(u["viewer"]) == ["overview", "identification", "school"]
+    assert pages_for(u["methodist"]) == ["overview", "identification", "school", "upload", "settings"]
+    assert pages_for(u["head"]) == ["overview", "identification", "school", "settings"]
+    assert pages_for(u["admin"]) == ["overview", "identification", "school", "upload", "settings", "users", "audit"]
+    assert pages_for(None) == []
+    assert may(u["head"], Action.LIST_APPROVE) and not may(u["methodist"], Action.LIST_APPROVE)
+    assert may(u["methodist"], Action.IMPORT) and not may(u["viewer"], Action.IMPORT)
+    assert not may(u["head"], Action.IMPORT)
+    assert all(may(u["admin"], a) for a in TABLE)
+    assert [a for a in TABLE if may(u["viewer"], a)] == [Action.READ, Action.REPORTS]
     with pytest.raises(KeyError):
-        accounts.may("admin", "no-such-action")
+        may(u["admin"], "no-such-action")
 
 
 def test_refusals_are_russian(store):

@@ -229,8 +229,8 @@ def test_settings_admin_edits_target_in_percent(db):
     assert not at.exception
     assert at.success[0].value == "Сохранено целей: 1."
     store = shell_store(db)
-    south = store.territory_id("Южный район")
-    assert store.target_for(south, 2023) == pytest.approx(0.125)
+    south = store.territories.find("Южный район")
+    assert store.targets.for_year(south, 2023) == pytest.approx(0.125)
     audit = store.df("SELECT actor, action FROM audit_log WHERE action = 'set_target' AND actor = 'root'")
     assert len(audit) == 1
     assert at.data_editor[0].value.loc[lambda g: g["Территория"] == "Южный район", "2023/2024"].iloc[0] == "12,5\u00a0%"
@@ -245,7 +245,7 @@ def test_settings_target_bad_input_is_refused(db):
     at.button(key="targets_save").click().run()
     assert [e.value for e in at.error] == [
         "Северный район, 2023/2024: «десять» — не процент. Введите число от 0 до 100, например 10 или 12,5."]
-    assert shell_store(db).target_for(shell_store(db).territory_id("Северный район"), 2023) == pytest.approx(0.10)
+    assert shell_store(db).targets.for_year(shell_store(db).territories.find("Северный район"), 2023) == pytest.approx(0.10)
 
 
 def test_settings_methodist_sees_but_cannot_edit(db):
@@ -275,13 +275,13 @@ def test_settings_scale_validation(db):
     form_inputs[0].set_value(12)   # «3» from 12 but «4» from 11: ranges overlap
     at.button(key="FormSubmitter:scale_form-Сохранить шкалу").click().run()
     assert any("должна начинаться с" in e.value or "меньше нижней" in e.value for e in at.error)
-    before = shell_store(db).mark_scales()
+    before = shell_store(db).reference.mark_scales()
     form_inputs = [n for n in at.number_input if n.label.endswith(" от, баллов") or n.label == "Максимум баллов"]
     for n, v in zip(form_inputs, (6, 10, 14, 20)):
         n.set_value(v)
     at.button(key="FormSubmitter:scale_form-Сохранить шкалу").click().run()
     assert not at.exception and "сохранена" in at.success[0].value
-    after = shell_store(db).mark_scales()
+    after = shell_store(db).reference.mark_scales()
     year = at.selectbox(key="scale_year").value
     assert after[("VPR-MATH-5", year)].bounds == {2: (0, 5), 3: (6, 9), 4: (10, 13), 5: (14, 20)}
     assert len(after) >= len(before)
@@ -302,7 +302,7 @@ def test_settings_admin_adds_an_exam_threshold_for_a_new_year(db):
     [n for n in at.number_input if n.label == "Из (максимум)"][0].set_value(100)
     at.button(key=submit).click().run()
     assert not at.exception and any("Порог сохранён" in m.value for m in at.success), [e.value for e in at.error]
-    th = shell_store(db).exam_thresholds()
+    th = shell_store(db).reference.exam_thresholds()
     row = th[(th["year"] == 2026) & (th["procedure"] == "EGE-RUS") & (th["kind"] == "min_test_score")]
     assert row[["value", "max_value"]].values.tolist() == [[24, 100]]
 
@@ -315,7 +315,7 @@ def test_exam_threshold_validation_in_the_store(tmp_path):
         s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 40, 33)
     s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 15, 33)
     s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 16, 33)  # corrected, not duplicated
-    th = s.exam_thresholds()
+    th = s.reference.exam_thresholds()
     assert th[(th["year"] == 2026)]["value"].tolist() == [16]
 
 

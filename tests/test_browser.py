@@ -35,7 +35,7 @@ def db(demo_db_master, tmp_path_factory) -> Path:
     accounts.add_user(store, "metod", "methodist", PASSWORDS["metod"])
     accounts.add_user(store, "glava", "head", PASSWORDS["glava"])
     accounts.add_user(store, "nabl", "viewer", PASSWORDS["nabl"])
-    lst = compute_list(store, max(store.result_years()) + 1)
+    lst = compute_list(store, max(store.results.years()) + 1)
     SHNOR_SCHOOL.update(lst.table[lst.table["status"] == "shnor"].iloc[0][["school_code", "short_name"]].to_dict())
     store.close()
     return dst

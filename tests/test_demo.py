@@ -88,10 +88,10 @@ def test_stored_results_are_exactly_the_generated_ones(store, region):
 # The region
 # ---------------------------------------------------------------------------------------------
 def test_region_size_territories_and_names(store, region):
-    schools = store.schools()
+    schools = store.schools.list()
     assert 250 <= len(schools) <= 400
     assert len(schools) == len(region.schools)
-    terr = store.territories()
+    terr = store.territories.list()
     munis = set(terr.loc[terr["kind"] == "municipality", "name"])
     assert {"Таштагольский муниципальный район", "Мариинский муниципальный округ",
             "Новокузнецкий городской округ"} <= munis
@@ -118,38 +118,38 @@ def test_region_size_territories_and_names(store, region):
 
 
 def test_schools_open_close_and_merge(store):
-    s = store.schools()
+    s = store.schools.list()
     assert s["active_from"].notna().sum() >= 2           # new schools
     assert s["active_to"].notna().sum() >= 2             # closed or merged
-    counts = {y: len(store.schools(year=y)) for y in demo.YEARS}
+    counts = {y: len(store.schools.list(year=y)) for y in demo.YEARS}
     assert len(set(counts.values())) > 1                 # the denominator changes over the years
     opened = s.loc[s["active_from"].notna()]
     for row in opened.itertuples():
-        before = store.results(years=[int(row.active_from) - 1])
+        before = store.results.list(years=[int(row.active_from) - 1])
         assert row.id not in set(before["school_id"])    # no results before it opened
 
 
 def test_small_rural_schools_and_schools_without_data(store):
-    res = store.results(years=[2020], procedures_=["VPR-MATH-5"]).merge(
-        store.schools(), left_on="school_id", right_on="id")
+    res = store.results.list(years=[2020], procedures_=["VPR-MATH-5"]).merge(
+        store.schools.list(), left_on="school_id", right_on="id")
     tiny = res[res["is_rural"] & (res["participants"] <= 12)]
     assert len(tiny) >= 10
     assert (tiny["participants"] >= 1).all()
     # primary schools (grade 4 only) write none of the default procedures: "нет данных"
-    table = compute_list(store, 2021).table.merge(store.schools()[["id", "school_type"]], on="id")
+    table = compute_list(store, 2021).table.merge(store.schools.list()[["id", "school_type"]], on="id")
     nosh = table[table["school_type"] == "НОШ"]
     assert len(nosh) > 0 and (nosh["status"] == "no_data").all()
 
 
 def test_targets(store):
-    assert store.target_for(None, 2021) == pytest.approx(0.10)
+    assert store.targets.for_year(None, 2021) == pytest.approx(0.10)
     for y in (2022, 2023, 2024):
-        assert store.target_for(None, y) == pytest.approx(0.05)
-    nk = store.territory_id("Новокузнецкий городской округ")
-    assert store.target_for(nk, 2020) == pytest.approx(0.15)
-    tash = store.territory_id("Таштагольский муниципальный район")
-    assert store.target_for(tash, 2021) == pytest.approx(0.10)
-    assert store.target_for(tash, 2022) == pytest.approx(0.05)
+        assert store.targets.for_year(None, y) == pytest.approx(0.05)
+    nk = store.territories.find("Новокузнецкий городской округ")
+    assert store.targets.for_year(nk, 2020) == pytest.approx(0.15)
+    tash = store.territories.find("Таштагольский муниципальный район")
+    assert store.targets.for_year(tash, 2021) == pytest.approx(0.10)
+    assert store.targets.for_year(tash, 2022) == pytest.approx(0.05)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_autumn_2020_round_counts_for_2019_and_was_written_a_grade_higher(store)
 
 
 def test_every_demo_file_went_through_the_importers(store, region):
-    batches = store.batches()
+    batches = store.imports.batches()
     assert (batches["status"] == "stored").all()
     n_exam_tables = sum(1 for y in demo.YEARS for k in ("OGE", "EGE")
                         if any(p.startswith(k) for p in demo.exam_calendar(y)))
@@ -265,7 +265,7 @@ def test_stubborn_schools_stay_and_improving_ones_leave(store, region):
     """The storyline under the product's rule: schools generated as stubborn are ШНОР in (almost) every
     list; most schools generated as improving have left the list by 2024/2025."""
     profile = {"S" + s.digits: s.profile for s in region.schools}
-    schools = store.schools()
+    schools = store.schools.list()
     key = dict(zip(schools["id"], schools["login_key"]))
     listed = {}
     for y in range(2020, 2025):

@@ -84,7 +84,7 @@ def test_approved_list_workbook_names_the_order(list_store):
 def test_reference_workbook_has_scales_and_thresholds(list_store):
     store, _ = list_store
     wb = load_workbook(io.BytesIO(reference_workbook(
-        store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"), store.exam_thresholds())))
+        store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"), store.reference.exam_thresholds())))
     scales = list(wb["Шкалы ВПР"].iter_rows(min_row=4, values_only=True))
     assert ("ВПР, математика, 5 кл.", "2020/2021", 2, 0, 6) in scales
     thr = list(wb["Пороги ОГЭ и ЕГЭ"].iter_rows(min_row=4, values_only=True))

@@ -98,7 +98,7 @@ def test_broken_files_are_refused(store, tmp_path, name, content, needle):
 
 def test_memory_cap_stops_the_child_not_the_parent(tmp_path):
     real = realdata("fisoko_vpr_protocols_altai", "vpr2021spring_ma5.xlsx")
-    scales = Store.open(tmp_path / "s.duckdb").mark_scales()
+    scales = Store.open(tmp_path / "s.duckdb").reference.mark_scales()
     parsed = parse_in_child(real, real.name, Hints("VPR-MATH-5", 2020), scales, memory_limit=60 * 1024 * 1024)
     assert parsed.refused
     assert "больше памяти, чем разрешено" in parsed.issues[0].message

@@ -119,7 +119,7 @@ def test_unknown_login_creates_the_school_with_a_warning(store, tmp_path):
         ("sch429999", "МБОУ «Новая СОШ»", "Новый район", None, "VPR-MATH-6", 2021, 12, 1)))
     assert rep.status == "stored" and rep.new_schools == ["МБОУ «Новая СОШ»"]
     assert any(i.level == WARNING and "добавлена" in i.message for i in rep.issues)
-    assert store.territory_id("Новый район") is not None
+    assert store.territories.find("Новый район") is not None
 
 
 def test_unmatched_name_waits_for_mapping_then_mapping_is_remembered(store, tmp_path):
@@ -168,7 +168,7 @@ def test_new_school_from_mapping(store, tmp_path):
 
 def test_territory_scope_keeps_only_own_rows(store, tmp_path):
     load_registry(store, tmp_path)
-    tid = store.territory_id("Мариинский муниципальный округ")
+    tid = store.territories.find("Мариинский муниципальный округ")
     rep = import_file(store, _file(tmp_path, "k.txt", "k"), scope_territory_id=tid, parsed=results(
         ("sch420001", None, None, None, "OGE-RUS", 2021, 20, 1),
         (None, None, None, "2003", "OGE-RUS", 2021, 20, 1)))

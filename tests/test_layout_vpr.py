@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, MarkScale
 from shnor.importing.parse import parse_file
-from shnor.store import VPR_SCALES_2021
+from shnor.domain.scales import VPR_SCALES_2021
 
 from conftest import write_xlsx
 

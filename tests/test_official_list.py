@@ -14,7 +14,7 @@ from shnor.domain.rule import RuleSettings
 
 
 def tid(store, name):
-    return store.territory_id(name)
+    return store.territories.find(name)
 
 
 def test_the_computed_list_matches_the_hand_computed_statuses(list_store):

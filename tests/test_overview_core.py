@@ -20,7 +20,7 @@ def small(tmp_path):
     path = tmp_path / "small.duckdb"
     ids = build_small_db(path)
     store = Store.open(path)
-    terr = store.territories().set_index("name")["id"].astype(int).to_dict()
+    terr = store.territories.list().set_index("name")["id"].astype(int).to_dict()
     yield store, ids, terr
     store.close()
 
@@ -156,7 +156,7 @@ def test_risk_group(small):
 
 def test_find_school(small):
     store, ids, _ = small
-    schools = store.schools()
+    schools = store.schools.list()
     assert ov.find_school(schools, str(ids[3])) == ids[3]
     assert ov.find_school(schools, "sch420003") == ids[3]
     assert ov.find_school(schools, "EDU420003") == ids[3]              # the 2022 login form, any case
@@ -167,7 +167,7 @@ def test_find_school(small):
 
 def test_school_card_shows_missing_as_no_data(small):
     store, ids, _ = small
-    schools = store.schools().set_index("id", drop=False)
+    schools = store.schools.list().set_index("id", drop=False)
     card = dict(ov.school_card(schools.loc[ids[5]]))
     assert card["ИНН"] == "нет данных" and card["Логин ФИС ОКО"] == "sch420005"
     assert card["Годы работы"] == "действует" and card["Местность"] == "городская"
@@ -177,8 +177,8 @@ def test_school_card_shows_missing_as_no_data(small):
 
 def test_school_history(small):
     store, ids, _ = small
-    schools = store.schools().set_index("id", drop=False)
-    res = store.results()
+    schools = store.schools.list().set_index("id", drop=False)
+    res = store.results.list()
     h = ov.school_history(schools.loc[ids[1]], res, [2022, 2023, 2024], RuleSettings())
     assert list(h["year"]) == [2024, 2023, 2022]
     assert list(h["status_ru"]) == ["ШНОР", "без низких результатов", "ШНОР"]
@@ -193,7 +193,7 @@ def test_school_history(small):
 
 def test_procedure_trends_and_table(small):
     store, ids, terr = small
-    res = store.results(territory_id=terr["Северный район"])
+    res = store.results.list(territory_id=terr["Северный район"])
     t = ov.procedure_trends(ids[1], res, RuleSettings())
     school = t[(t["series"] == "Школа") & (t["procedure"] == "VPR-MATH-5")].set_index("year")
     assert school.at[2023, "share"] == 0.4 and school.at[2023, "label"] == "40,0\u00a0% (4 из 10)"
@@ -213,7 +213,7 @@ def test_procedure_trends_and_table(small):
 
 def test_mark_distribution(small):
     store, ids, _ = small
-    res = store.results()
+    res = store.results.list()
     md = ov.mark_distribution(ids[1], res)
     assert list(md["mark"]) == ["«2»", "«3»", "«4»", "«5»"]
     assert list(md["pupils"]) == [4, 3, 2, 1] and md["share"].sum() == pytest.approx(1.0)

@@ -89,7 +89,7 @@ def test_what_if_changes_the_count_without_saving(listdb_ids):
     assert {m.label: m.value for m in at.metric}["ШНОР"] == "1"
     assert list(table(at, "ident_list_table")["ОО"]) == ["МБОУ «СОШ № 4»"]
     assert "Расчёт «что если»" in texts(at)
-    assert page_store().get_setting("rule") is None  # nothing saved
+    assert page_store().settings.get("rule") is None  # nothing saved
     at.radio(key="ident_variant").set_value("same").run()
     assert {m.label: m.value for m in at.metric}["ШНОР"] == "1"
     button(at, "Вернуть сохранённые настройки").click().run()
@@ -180,7 +180,7 @@ def test_bound_head_sees_and_approves_only_its_territory(listdb_ids):
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     at.checkbox(key="ident_approve_sure").check()
     button(at, "Утвердить список").click().run()
-    north = page_store().territory_id("Северный район")
+    north = page_store().territories.find("Северный район")
     assert ol.get_list(page_store(), YEAR, north).frozen
     assert ol.get_list(page_store(), YEAR, None) is None
 
@@ -229,4 +229,4 @@ def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(li
         # a page link inside the app; run directly (as here) the page says where instead
         said = bool(at.get("page_link")) or "Сохранить настройки по умолчанию можно на странице «Настройки»" in texts(at)
         assert said == offered
-        assert page_store().get_setting("rule") is None
+        assert page_store().settings.get("rule") is None

@@ -64,9 +64,9 @@ def _procedure(code: str | None) -> str | None:
 def _territory(store: Store, name: str | None) -> int | None:
     if not name:
         return None
-    tid = store.territory_id(name)
+    tid = store.territories.find(name)
     if tid is None:
-        known = ", ".join(store.territories()["name"].head(12))
+        known = ", ".join(store.territories.list()["name"].head(12))
         raise Refused(f"территория «{name}» не найдена." + (f" Известные территории: {known}." if known else ""))
     return tid
 
@@ -98,7 +98,7 @@ def cmd_import(args) -> int:
     year = _year(args.year) if args.year else None
     store = _open(args)
     territory = args.territory
-    if territory and store.territory_id(territory) is None and not store.territories().empty:
+    if territory and store.territories.find(territory) is None and not store.territories.list().empty:
         _territory(store, territory)  # refuses with the list of known territories
     hints = Hints(procedure=proc, year=year, territory=territory)
     refused = False
@@ -124,9 +124,9 @@ def cmd_results(args) -> int:
     year = _year(args.year)
     proc = _procedure(args.procedure)
     store = _open(args)
-    df = store.results(years=[year], procedures_=[proc] if proc else None)
+    df = store.results.list(years=[year], procedures_=[proc] if proc else None)
     df = df[df["participants"] > 0]
-    schools = store.schools().set_index("id")
+    schools = store.schools.list().set_index("id")
     rows = []
     for r in df.itertuples(index=False):
         s = schools.loc[r.school_id]

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shnor.importing.model import MarkScale
-from shnor.store import VPR_SCALES_2021
+from shnor.domain.scales import is_low
+from shnor.domain.scales import MarkScale
+from shnor.domain.scales import VPR_SCALES_2021
 
 REGION_NAME = "Кемеровская область — Кузбасс"
 REGION_CODE = "reg420000"
@@ -1161,7 +1162,7 @@ def _create_territories(store, region: DemoRegion) -> None:
             parent = ids.get(t.parent) if t.kind == "district" else None
             ids[t.name] = store.ensure_territory(cur, t.name, kind=t.kind, parent_id=parent, code=t.code,
                                                  short_name=t.short_name)
-        store.audit(cur, "demo", "demo_territories", {"territories": len(ids)})
+        store.legacy_audit(cur, "demo", "demo_territories", {"territories": len(ids)})
 
 
 def load_files(store, files: list[tuple["Path", "Hints"]], actor: str = "demo") -> tuple[list[dict], dict]:
@@ -1205,7 +1206,7 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
         _create_territories(store, region)
         for scale in region.scales():
             store.set_mark_scale(scale, actor="demo")
-        tids = {t.name: store.territory_id(t.name) for t in region.territories}
+        tids = {t.name: store.territories.find(t.name) for t in region.territories}
         with store.transaction() as cur:
             for name, year, share in region.targets:
                 store.set_target(None if name is None else tids[name], year, share, actor="demo", cur=cur)
@@ -1235,8 +1236,8 @@ def demo_figures(store) -> dict:
     from shnor.read.analysis import share_by_year
     from shnor.domain.rule import RuleSettings
 
-    res = store.results()
-    res = res.assign(low=res["low_count"] * 100 >= 30 * res["participants"])
+    res = store.results.list()
+    res = res.assign(low=is_low(res["low_count"], res["participants"], 30))
     works: dict[str, dict[int, dict]] = {}
     for (proc, year), g in res.groupby(["procedure", "year"]):
         works.setdefault(proc, {})[int(year)] = {
@@ -1244,7 +1245,7 @@ def demo_figures(store) -> dict:
             "share_low_pupils": round(float(g["low_count"].sum() / g["participants"].sum()), 4),
             "share_low_schools": round(float(g["low"].mean()), 4)}
     settings = RuleSettings()
-    territories = store.territories()
+    territories = store.territories.list()
     shares: dict[str, dict[int, dict]] = {}
     for tid, name in [(None, "region")] + [(int(r.id), r.name) for r in territories.itertuples()
                                           if r.kind == "municipality"]:
@@ -1255,7 +1256,7 @@ def demo_figures(store) -> dict:
                         for r in df.itertuples()}
     # which schools are ШНОР in each value year (region-wide)
     from shnor.read.analysis import compute_list
-    years = store.result_years()
+    years = store.results.years()
     listed: dict[int, set[int]] = {}
     for y in years[1:]:
         t = compute_list(store, y + 1, None, settings).table

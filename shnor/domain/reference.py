@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import pandas as pd
 
 from shnor.domain.fmt import fmt_pct
-from shnor.importing.model import MarkScale
+from shnor.domain.scales import MarkScale
 from shnor.domain.years import format_school_year
 
 MARKS = (2, 3, 4, 5)

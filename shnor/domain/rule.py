@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from shnor.domain.scales import at_most_pct, is_low
 from shnor.domain import procedures
 from shnor.domain.fmt import fmt_share
 from shnor.domain.years import format_school_year
@@ -77,7 +78,7 @@ class ProcedureResult:
     quality: int | None = None  # pupils with "4"+"5" when marks are known
 
     def is_low(self, threshold_pct: int) -> bool:
-        return self.low_count * 100 >= threshold_pct * self.participants
+        return is_low(self.low_count, self.participants, threshold_pct)
 
     @property
     def share(self) -> float:
@@ -189,7 +190,7 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
         c2_evidence = low1 + low2
     criteria = tuple(c for c, fired in ((1, c1), (2, c2)) if fired)
     margin_lo = thr - s.margin_pct
-    near = [r for r in r1 if not r.is_low(thr) and r.low_count * 100 >= margin_lo * r.participants]
+    near = [r for r in r1 if not r.is_low(thr) and is_low(r.low_count, r.participants, margin_lo)]
 
     st = SchoolStatus(school_id, OK, criteria, [], near, small, excluded, missing)
     parts: list[str] = []
@@ -245,7 +246,7 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
 
     # stably high results: results in both years, none above the low-share cap, quality where known
     if r1 and r2 and st.status in (OK, RISK) and not low1 and not low2:
-        cap_ok = all(r.low_count * 100 <= s.high_max_low_pct * r.participants for r in r1 + r2)
+        cap_ok = all(at_most_pct(r.low_count, r.participants, s.high_max_low_pct) for r in r1 + r2)
         with_marks = [r for r in r1 + r2 if r.quality is not None]
         q_ok = True
         if with_marks:

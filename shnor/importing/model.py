@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shnor.domain.scales import MarkScale  # noqa: F401 (re-exported for the parsers)
+
 ERROR = "error"        # the file is refused
 WARNING = "warning"    # stored, but the user is told
 ROW_ERROR = "row_error"  # a pupil row left out (ВПР protocols, ≤ 1 % of pupil rows); stored otherwise
@@ -120,21 +122,3 @@ class Hints:
     procedure: str | None = None
     year: int | None = None
     territory: str | None = None
-
-
-@dataclass
-class MarkScale:
-    """ВПР primary score -> mark for one (procedure, year). Ranges are inclusive."""
-    procedure: str
-    year: int
-    bounds: dict[int, tuple[int, int]]  # {2: (0, 6), 3: (7, 10), 4: (11, 14), 5: (15, 20)}
-
-    @property
-    def max_score(self) -> int:
-        return max(hi for _, hi in self.bounds.values())
-
-    def mark(self, score: int) -> int | None:
-        for m, (lo, hi) in self.bounds.items():
-            if lo <= score <= hi:
-                return m
-        return None

@@ -15,7 +15,7 @@ RULE_SETTINGS_KEY = "rule"
 
 
 def load_rule_settings(store: Store) -> RuleSettings:
-    return RuleSettings.from_dict(store.get_setting(RULE_SETTINGS_KEY))
+    return RuleSettings.from_dict(store.settings.get(RULE_SETTINGS_KEY))
 
 
 def save_rule_settings(store: Store, settings: RuleSettings, actor: str | None = None) -> None:
@@ -54,11 +54,11 @@ def compute_list(store: Store, year: int, territory_id: int | None = None,
     (general-education schools of the registry, those with no data included)."""
     settings = settings or load_rule_settings(store)
     if all_schools is None:
-        all_schools = store.schools(territory_id=territory_id)
+        all_schools = store.schools.list(territory_id=territory_id)
     schools = active_in(all_schools, year - 1)
     schools = schools[schools["is_general"].fillna(True).astype(bool)].reset_index(drop=True)
     if results is None:
-        results = store.results(years=[year - 1, year - 2], procedures_=list(settings.procedures),
+        results = store.results.list(years=[year - 1, year - 2], procedures_=list(settings.procedures),
                                 territory_id=territory_id)
     ident = identify_shnor(results, schools, year, settings)
     table = schools[["id", "school_code", "short_name", "territory", "district", "territory_id", "is_shnsu",
@@ -71,12 +71,12 @@ def share_by_year(store: Store, territory_id: int | None = None, settings: RuleS
     """The target indicator by school year Y: the share of schools the rule finds on the results of Y
     (the list formed for Y+1), with the target for Y. Columns: year, schools, shnor, share, target."""
     settings = settings or load_rule_settings(store)
-    years = years or store.result_years()
-    all_results = store.results(procedures_=list(settings.procedures), territory_id=territory_id)
-    all_schools = store.schools(territory_id=territory_id)
+    years = years or store.results.years()
+    all_results = store.results.list(procedures_=list(settings.procedures), territory_id=territory_id)
+    all_schools = store.schools.list(territory_id=territory_id)
     rows = []
     for y in years:
         lst = compute_list(store, y + 1, territory_id, settings, results=all_results, all_schools=all_schools)
         rows.append({"year": y, "schools": lst.school_count, "shnor": lst.shnor_count, "share": lst.share,
-                     "target": store.target_for(territory_id, y)})
+                     "target": store.targets.for_year(territory_id, y)})
     return pd.DataFrame(rows, columns=["year", "schools", "shnor", "share", "target"])

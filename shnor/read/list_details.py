@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from shnor.domain.scales import is_low
 from shnor.domain import procedures
 from shnor.read.analysis import ListResult
 from shnor.domain.rule import NO_DATA, RISK, SHNOR, STATUS_RU
@@ -159,7 +160,7 @@ def heatmap_frame(store: Store, current: ListResult, school_ids: list[int],
     share (fraction), label (the value printed in the cell), low (bool: at or above the threshold)."""
     settings = current.identification.settings
     years = years or [current.year - 2, current.year - 1]
-    res = store.results(years=years, procedures_=list(settings.procedures), territory_id=current.territory_id)
+    res = store.results.list(years=years, procedures_=list(settings.procedures), territory_id=current.territory_id)
     res = res[res["school_id"].isin(school_ids) & (res["participants"] > 0)].copy()
     cols = ["school_id", "procedure", "procedure_ru", "year", "year_ru", "column", "order", "participants",
             "low_count", "share", "label", "low"]
@@ -175,5 +176,5 @@ def heatmap_frame(store: Store, current: ListResult, school_ids: list[int],
     res["share"] = res["low_count"] / res["participants"]
     res["label"] = [fmt_share(int(lo), int(n), 0).replace("\u00a0%", "") for lo, n in
                     zip(res["low_count"], res["participants"])]
-    res["low"] = res["low_count"] * 100 >= settings.threshold_pct * res["participants"]
+    res["low"] = is_low(res["low_count"], res["participants"], settings.threshold_pct)
     return res[cols].reset_index(drop=True)

@@ -14,11 +14,13 @@ from decimal import Decimal
 
 import pandas as pd
 
+from shnor.domain.scales import is_low
 from shnor.domain import procedures
 from shnor.read.analysis import ListResult, compute_list, share_by_year
 from shnor.domain.fmt import fmt_int, fmt_pct, fmt_share, plural
 from shnor.domain.rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
-from shnor.store import Store, login_key
+from shnor.store import Store
+from shnor.domain.codes import login_key
 from shnor.domain.years import format_school_year
 
 NOT_ACTIVE_RU = "не действовала"
@@ -30,7 +32,7 @@ NOT_ACTIVE_RU = "не действовала"
 
 def list_years(store: Store) -> list[int]:
     """List years that have results to be formed from (newest first): every results year + 1."""
-    return sorted({y + 1 for y in store.result_years()}, reverse=True)
+    return sorted({y + 1 for y in store.results.years()}, reverse=True)
 
 
 def default_list_year(store: Store) -> int | None:
@@ -102,11 +104,11 @@ def target_figures(lst: ListResult, target: float | None) -> TargetFigures:
 def inherited_target(store: Store, territory_id: int | None, year: int) -> float | None:
     """The target for a territory and school year: its own, else its parent's (a city district takes its
     city's target), else the region's. None when no target is set at all."""
-    targets = store.targets()
+    targets = store.targets.list()
     targets = targets[targets["year"] == year]
     own = {int(t): float(v) for t, v in zip(targets["territory_id"], targets["target_share"]) if not pd.isna(t)}
     parents = {int(i): (None if pd.isna(p) else int(p)) for i, p in
-               zip(store.territories()["id"], store.territories()["parent_id"])}
+               zip(store.territories.list()["id"], store.territories.list()["parent_id"])}
     seen: set[int] = set()
     tid = territory_id
     while tid is not None and tid not in seen:
@@ -205,7 +207,7 @@ def list_changes(store: Store, year: int, territory_id: int | None, settings: Ru
     exists when its results year (year - 2) has results."""
     current = current or compute_list(store, year, territory_id, settings)
     previous = compute_list(store, year - 1, territory_id, settings)
-    available = (year - 2) in store.result_years()
+    available = (year - 2) in store.results.years()
     return compare_lists(current.table, previous.table, year, available)
 
 
@@ -247,7 +249,7 @@ def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
     schools, shnor, share, target, allowed, gap, met — sorted by share, highest first."""
     t = lst.table
     columns = ["territory_id", "territory", "schools", "shnor", "share", "target", "allowed", "gap", "met"]
-    region = lst.territory_id is None or lst.territory_id == store.region_id()
+    region = lst.territory_id is None or lst.territory_id == store.territories.region_id()
     if region:
         key, name = "territory_id", "territory"
     else:
@@ -354,7 +356,7 @@ def school_history(school: pd.Series, results: pd.DataFrame, years: list[int],
         r = used[used["year"] == year]
         if r.empty:
             return "нет данных"
-        k = int((r["low_count"] * 100 >= settings.threshold_pct * r["participants"]).sum())
+        k = int(is_low(r["low_count"], r["participants"], settings.threshold_pct).sum())
         return f"{k} из {len(r)}"
 
     rows = []
@@ -489,7 +491,7 @@ class OverviewData:
 def build_overview(store: Store, list_year: int, territory_id: int | None,
                    settings: RuleSettings) -> OverviewData:
     lst = compute_list(store, list_year, territory_id, settings)
-    years = [y for y in store.result_years() if y <= list_year - 1]
+    years = [y for y in store.results.years() if y <= list_year - 1]
     trend = share_by_year(store, territory_id, settings, years=years) if years else pd.DataFrame(
         columns=["year", "schools", "shnor", "share", "target"])
     trend["target"] = [inherited_target(store, territory_id, int(y)) for y in trend["year"]]
@@ -517,13 +519,13 @@ class SchoolPageData:
 
 
 def build_school_page(store: Store, school_id: int, settings: RuleSettings) -> SchoolPageData | None:
-    schools = store.schools()
+    schools = store.schools.list()
     rows = schools[schools["id"] == school_id]
     if rows.empty:
         return None
     school = rows.iloc[0]
-    results = store.results(procedures_=list(settings.procedures), territory_id=int(school["territory_id"]))
-    result_years = store.result_years()
+    results = store.results.list(procedures_=list(settings.procedures), territory_id=int(school["territory_id"]))
+    result_years = store.results.years()
     trends = procedure_trends(school_id, results, settings, years=result_years)
     return SchoolPageData(
         school=school, card=school_card(school),

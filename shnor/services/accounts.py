@@ -1,8 +1,7 @@
 """Users, roles, passwords and login sessions (no Streamlit here: the CLI, the dashboard and tests share it).
 
 - Roles: viewer (read-only), methodist (upload, undo imports, edit data), head (руководитель: approves
-  official lists), admin (settings, users, everything). `PAGE_ROLES` and `ACTION_ROLES` are the one
-  permission map; pages and widgets ask `may_open(role, page)` / `user.can(action)`.
+  official lists), admin (settings, users, everything). The permission table is shnor/domain/permissions.py.
 - A user may be bound to one territory (`territory_id`; None = the whole region): pages show and change
   only that territory and its districts (`clamp_territory`).
 - Passwords: `hashlib.scrypt` (memory-hard) with a per-user random salt, compared in constant time.
@@ -22,59 +21,8 @@ from dataclasses import dataclass
 
 from shnor.store import Store
 
-# ---------------------------------------------------------------------------------------------
-# Roles and the permission map
-# ---------------------------------------------------------------------------------------------
-VIEWER, METHODIST, HEAD, ADMIN = "viewer", "methodist", "head", "admin"
-ROLES: tuple[str, ...] = (VIEWER, METHODIST, HEAD, ADMIN)
-ROLE_RU = {VIEWER: "наблюдатель", METHODIST: "методист", HEAD: "руководитель", ADMIN: "администратор"}
-
-# page key (the file name in pages/ without .py) -> roles that may open it
-PAGE_ROLES: dict[str, frozenset[str]] = {
-    "overview": frozenset(ROLES),
-    "identification": frozenset(ROLES),
-    "school": frozenset(ROLES),
-    "upload": frozenset({METHODIST, ADMIN}),
-    "settings": frozenset({METHODIST, HEAD, ADMIN}),   # methodists and heads see; only admin edits
-    "users": frozenset({ADMIN}),
-}
-
-# action -> roles that may do it (checked by pages before showing or performing a write)
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    "upload": frozenset({METHODIST, ADMIN}),               # import result files
-    "undo_import": frozenset({METHODIST, ADMIN}),
-    "edit_data": frozenset({METHODIST, ADMIN}),            # registry, school mappings, indicator values
-    "prepare_list": frozenset({METHODIST, HEAD, ADMIN}),   # include/exclude schools in a draft list
-    "approve_list": frozenset({HEAD, ADMIN}),              # approve an official list by order
-    "upload_region_list": frozenset({METHODIST, HEAD, ADMIN}),
-    "save_rule_defaults": frozenset({ADMIN}),
-    "edit_reference": frozenset({ADMIN}),                  # ВПР scales, exam thresholds, territories
-    "edit_targets": frozenset({ADMIN}),
-    "manage_users": frozenset({ADMIN}),
-}
-
-ACTION_RU = {
-    "upload": "загружать файлы", "undo_import": "отменять загрузки", "edit_data": "исправлять данные",
-    "prepare_list": "включать и исключать школы в проекте списка", "approve_list": "утверждать список",
-    "upload_region_list": "загружать список региона", "save_rule_defaults": "сохранять настройки правила",
-    "edit_reference": "менять шкалы, пороги и территории", "edit_targets": "менять целевые показатели",
-    "manage_users": "управлять пользователями",
-}
-
-
-def may_open(role: str | None, page: str) -> bool:
-    return role is not None and role in PAGE_ROLES.get(page, frozenset())
-
-
-def may(role: str | None, action: str) -> bool:
-    if action not in ACTION_ROLES:
-        raise KeyError(f"unknown action {action!r}")
-    return role is not None and role in ACTION_ROLES[action]
-
-
-def pages_for(role: str | None) -> list[str]:
-    """Page keys the role may open, in menu order."""
-    return [p for p in PAGE_ROLES if may_open(role, p)]
+from shnor.domain.permissions import (ADMIN, HEAD, METHODIST, ROLE_RU, ROLES, VIEWER, User,  # noqa: F401
+                                      pages_for)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,7 +34,7 @@ DEFAULTS = {"session_timeout_min": 60, "session_max_hours": 12, "max_failed": 5,
 
 
 def account_settings(store: Store) -> dict:
-    stored = store.get_setting(SETTINGS_KEY) or {}
+    stored = store.settings.get(SETTINGS_KEY) or {}
     return {k: int(stored.get(k, v)) for k, v in DEFAULTS.items()}
 
 
@@ -135,28 +83,6 @@ class LoginRefused(AccountError):
     """Wrong login or password, or a locked or disabled account."""
 
 
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
-    territory_id: int | None = None       # None: the whole region
-    territory: str | None = None          # the territory's name, for display
-
-    @property
-    def role_ru(self) -> str:
-        return ROLE_RU.get(self.role, self.role)
-
-    def can(self, action: str) -> bool:
-        return may(self.role, action)
-
-    def may_open(self, page: str) -> bool:
-        return may_open(self.role, page)
-
-    @property
-    def scope_ru(self) -> str:
-        return self.territory or "весь регион"
-
-
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now()
 
@@ -193,7 +119,8 @@ def _territory_name(store: Store, territory_id: int | None) -> str | None:
 
 def _row_to_user(store: Store, name: str, role: str, territory_id: int | None) -> User:
     tid = int(territory_id) if territory_id is not None else None
-    return User(name, role, tid, _territory_name(store, tid))
+    scope = store.territories.subtree(tid)
+    return User(name, role, tid, _territory_name(store, tid), None if scope is None else frozenset(scope))
 
 
 def resolve_territory(store: Store, territory: str | int | None) -> int | None:
@@ -203,11 +130,11 @@ def resolve_territory(store: Store, territory: str | int | None) -> int | None:
     if isinstance(territory, int):
         tid = territory if store.scalar("SELECT count(*) FROM territories WHERE id = ?", [territory]) else None
     else:
-        tid = store.territory_id(territory)
+        tid = store.territories.find(territory)
     if tid is None:
-        known = ", ".join(store.territories()["name"].head(12))
+        known = ", ".join(store.territories.list()["name"].head(12))
         raise AccountError(f"Территория «{territory}» не найдена." + (f" Известные территории: {known}." if known else ""))
-    return None if tid == store.region_id() else tid
+    return None if tid == store.territories.region_id() else tid
 
 
 def get_user(store: Store, name: str) -> User | None:
@@ -251,7 +178,7 @@ def add_user(store: Store, name: str, role: str, password: str, territory: str |
         cur.execute("INSERT INTO users (name, role, territory_id, pw_hash, salt, scrypt_n, scrypt_r, scrypt_p) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [name, role, tid, h["pw_hash"], h["salt"], h["scrypt_n"], h["scrypt_r"], h["scrypt_p"]])
-        store.audit(cur, actor, "user_add", {"name": name, "role": role, "territory_id": tid})
+        store.legacy_audit(cur, actor, "user_add", {"name": name, "role": role, "territory_id": tid})
     return _row_to_user(store, name, role, tid)
 
 
@@ -266,7 +193,7 @@ def remove_user(store: Store, name: str, actor: str | None = None) -> None:
             raise AccountError("Нельзя удалить самого себя.")
         cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
         cur.execute("DELETE FROM users WHERE name = ?", [name])
-        store.audit(cur, actor, "user_remove", {"name": name})
+        store.legacy_audit(cur, actor, "user_remove", {"name": name})
 
 
 def update_user(store: Store, name: str, role: str | None = None, territory: str | int | None = "",
@@ -283,7 +210,7 @@ def update_user(store: Store, name: str, role: str | None = None, territory: str
         cur.execute("UPDATE users SET role = ?, territory_id = ? WHERE name = ?", [new_role, new_tid, name])
         if (new_role, new_tid) != (row[0], row[1]):
             cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])   # new rights: log in again
-        store.audit(cur, actor, "user_update", {"name": name, "role": new_role, "territory_id": new_tid})
+        store.legacy_audit(cur, actor, "user_update", {"name": name, "role": new_role, "territory_id": new_tid})
     return _row_to_user(store, name, new_role, new_tid)
 
 
@@ -298,7 +225,7 @@ def set_password(store: Store, name: str, password: str, actor: str | None = Non
                     "failed_count = 0, locked_until = NULL WHERE name = ?",
                     [h["pw_hash"], h["salt"], h["scrypt_n"], h["scrypt_r"], h["scrypt_p"], name])
         cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
-        store.audit(cur, actor, "user_passwd", {"name": name})
+        store.legacy_audit(cur, actor, "user_passwd", {"name": name})
 
 
 def ensure_first_admin(store: Store) -> str | None:
@@ -348,7 +275,7 @@ def authenticate(store: Store, name: str, password: str, now: dt.datetime | None
         if failed >= cfg["max_failed"]:
             until = now + dt.timedelta(minutes=cfg["lockout_min"])
             c.execute("UPDATE users SET failed_count = 0, locked_until = ? WHERE name = ?", [until, name])
-            store.audit(c, name, "user_locked", {"name": name, "until": until})
+            store.legacy_audit(c, name, "user_locked", {"name": name, "until": until})
         else:
             c.execute("UPDATE users SET failed_count = ?, locked_until = NULL WHERE name = ?", [failed, name])
     if failed >= cfg["max_failed"]:
@@ -372,7 +299,7 @@ def create_session(store: Store, user: User | str, now: dt.datetime | None = Non
         cur.execute("DELETE FROM sessions WHERE expires <= ?", [now])   # housekeeping
         cur.execute("INSERT INTO sessions (token_hash, user_name, created_at, last_seen, expires) VALUES (?, ?, ?, ?, ?)",
                     [_token_hash(token), name, now, now, now + dt.timedelta(minutes=cfg["session_timeout_min"])])
-        store.audit(cur, name, "login", {"name": name})
+        store.legacy_audit(cur, name, "login", {"name": name})
     return token
 
 
@@ -418,7 +345,7 @@ def end_session(store: Store, token: str | None) -> None:
 # ---------------------------------------------------------------------------------------------
 def visible_territory_ids(store: Store, user: User) -> list[int] | None:
     """Territory ids the user may see (its territory and districts); None = the whole region."""
-    return store.territory_and_children(user.territory_id)
+    return store.territories.subtree(user.territory_id)
 
 
 def clamp_territory(store: Store, user: User, chosen: int | None) -> int | None:

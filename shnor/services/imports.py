@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from shnor.domain import procedures
-from shnor.store import Store, login_key, norm_name
+from shnor.store import Store
+from shnor.domain.codes import login_key, norm_name
 from shnor.domain.years import format_school_year
 from shnor.importing.layouts.common import clean_code
 from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
@@ -495,7 +496,7 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
     file_name = file_name or path.name
     sha = sha256_of(path)
     rep = ImportReport(file_name=file_name, sha256=sha, status="refused")
-    dup = store.batch_by_sha(sha)
+    dup = store.imports.stored_batch_of(sha)
     if dup is not None:
         rep.status = "duplicate"
         rep.batch_id = dup
@@ -503,7 +504,7 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
                                          "изменено", file=file_name))
         return rep
     if parsed is None:
-        parsed = parse_in_child(path, file_name, hints, store.mark_scales())
+        parsed = parse_in_child(path, file_name, hints, store.reference.mark_scales())
     rep.layout, rep.layout_ru = parsed.layout, parsed.layout_ru
     rep.procedure, rep.year = parsed.procedure, parsed.year
     rep.rows_read = parsed.rows_read
@@ -512,7 +513,7 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
         return rep
     scope_ids = None
     if scope_territory_id is not None:
-        ids = store.territory_and_children(scope_territory_id)
+        ids = store.territories.subtree(scope_territory_id)
         scope_ids = set(ids) if ids is not None else None
     try:
         with store.transaction() as cur:
@@ -534,7 +535,7 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
             cur.execute("UPDATE import_batches SET rows_stored = ?, report = ? WHERE id = ?",
                         [rep.rows_stored, json.dumps([i.text() for i in rep.issues if i.level != ERROR],
                                                      ensure_ascii=False), batch_id])
-            store.audit(cur, actor, "import", {"batch": batch_id, "file": file_name, "sha256": sha,
+            store.legacy_audit(cur, actor, "import", {"batch": batch_id, "file": file_name, "sha256": sha,
                                                "stored": rep.rows_stored, "replaced": rep.replaced})
             if dry_run:
                 raise _DryRun()
@@ -612,7 +613,7 @@ def undo_import(store: Store, batch_id: int, actor: str | None = None) -> str:
                     "AND id NOT IN (SELECT school_id FROM school_snapshots WHERE batch_id = ?)", [batch_id, batch_id])
         cur.execute("UPDATE import_batches SET status = 'undone', undone_at = current_timestamp, undone_by = ? "
                     "WHERE id = ?", [actor, batch_id])
-        store.audit(cur, actor, "undo_import", {"batch": batch_id, "file": fname, "removed": removed,
+        store.legacy_audit(cur, actor, "undo_import", {"batch": batch_id, "file": fname, "removed": removed,
                                                 "restored": restored})
     return (f"Загрузка № {batch_id} ({fname}) отменена: удалено значений — {removed}, "
             f"восстановлено прежних — {restored}.")

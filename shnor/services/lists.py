@@ -26,7 +26,8 @@ from shnor.domain.fmt import plural
 from shnor.importing.model import ERROR, WARNING, Issue, ParseRefusal
 from shnor.importing.reading import cell_text, column_letter, read_sheets
 from shnor.domain.rule import SHNOR, STATUS_RU, RuleSettings
-from shnor.store import Store, norm_name
+from shnor.store import Store
+from shnor.domain.codes import norm_name
 from shnor.domain.years import format_school_year
 
 DRAFT, APPROVED = "draft", "approved"
@@ -116,7 +117,7 @@ def _frozen_message(store: Store, lst: OfficialList) -> str:
 
 
 def _school_in_territory(store: Store, school_id: int, territory_id: int | None) -> bool:
-    ids = store.territory_and_children(territory_id)
+    ids = store.territories.subtree(territory_id)
     row = store.df("SELECT territory_id, district_id FROM schools WHERE id = ?", [school_id])
     if row.empty:
         return False
@@ -154,7 +155,7 @@ def set_decision(store: Store, year: int, territory_id: int | None, school_id: i
         cur.execute("DELETE FROM official_list_items WHERE list_id = ? AND school_id = ?", [list_id, school_id])
         cur.execute("INSERT INTO official_list_items (list_id, school_id, included, manual, reason) "
                     "VALUES (?, ?, ?, TRUE, ?)", [list_id, school_id, bool(included), reason])
-        store.audit(cur, actor, "official_list_decision", {"list": list_id, "year": year, "territory_id": territory_id,
+        store.legacy_audit(cur, actor, "official_list_decision", {"list": list_id, "year": year, "territory_id": territory_id,
                                                             "school_id": school_id, "included": bool(included),
                                                             "reason": reason})
     return get_list(store, year, territory_id)
@@ -171,7 +172,7 @@ def clear_decision(store: Store, year: int, territory_id: int | None, school_id:
     with store.transaction() as cur:
         cur.execute("DELETE FROM official_list_items WHERE list_id = ? AND school_id = ? AND manual",
                     [lst.id, school_id])
-        store.audit(cur, actor, "official_list_decision_cleared", {"list": lst.id, "school_id": school_id})
+        store.legacy_audit(cur, actor, "official_list_decision_cleared", {"list": lst.id, "school_id": school_id})
 
 
 def decisions(store: Store, list_id: int) -> pd.DataFrame:
@@ -250,7 +251,7 @@ def approve_list(store: Store, year: int, territory_id: int | None, order_number
         cur.execute("UPDATE official_lists SET status = 'approved', order_number = ?, order_date = ?, "
                     "approved_by = ?, approved_at = current_timestamp, settings = ? WHERE id = ?",
                     [order_number, order_date, actor, json.dumps(settings.to_dict(), ensure_ascii=False), list_id])
-        store.audit(cur, actor, "official_list_approved", {
+        store.legacy_audit(cur, actor, "official_list_approved", {
             "list": list_id, "year": year, "territory_id": territory_id, "order_number": order_number,
             "order_date": order_date.isoformat(), "included": int(proposal["included"].sum()),
             "manual": int(proposal["manual"].sum())})
@@ -483,11 +484,11 @@ def _school_index(store: Store) -> dict[tuple[str, int], set[int]]:
 
 
 def _find_territory(store: Store, text: str) -> int | None:
-    tid = store.territory_id(text)
+    tid = store.territories.find(text)
     if tid is not None:
         return tid
     want = _expand(norm_name(text))
-    hits = {int(r.id) for r in store.territories().itertuples()
+    hits = {int(r.id) for r in store.territories.list().itertuples()
             if want and want in (_expand(norm_name(r.name)), _expand(norm_name(r.short_name)))}
     return next(iter(hits)) if len(hits) == 1 else None
 
@@ -539,7 +540,7 @@ def import_region_list(store: Store, path: str | Path, year: int, file_name: str
         return rep
     df = match_region_rows(store, rows)
     if scope_territory_id is not None:
-        ids = set(store.territory_and_children(scope_territory_id) or [])
+        ids = set(store.territories.subtree(scope_territory_id) or [])
         if ids:
             inside = df["territory_id"].isin(ids)
             left = int((~inside).sum())
@@ -558,7 +559,7 @@ def import_region_list(store: Store, path: str | Path, year: int, file_name: str
                         [[list_id, r.territory_text, r.school_text,
                           None if pd.isna(r.school_id) else int(r.school_id), int(r.row)]
                          for r in df.itertuples(index=False)])
-        store.audit(cur, actor, "region_list_import", {"list": int(list_id), "year": year, "file": file_name,
+        store.legacy_audit(cur, actor, "region_list_import", {"list": int(list_id), "year": year, "file": file_name,
                                                        "rows": len(df), "matched": int(df["school_id"].notna().sum())})
     rep.status, rep.list_id, rep.rows = "stored", int(list_id), df
     return rep
@@ -584,7 +585,7 @@ def compare_with_region_list(store: Store, region_list_id: int, computed: ListRe
                      "ORDER BY row_number", [region_list_id])
     t = computed.table.set_index("id")
     in_scope = set(t.index)
-    ids = store.territory_and_children(computed.territory_id)
+    ids = store.territories.subtree(computed.territory_id)
     rows = []
     region_ids = set()
     for r in items.itertuples(index=False):

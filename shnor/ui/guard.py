@@ -25,7 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from shnor.services import accounts
-from shnor.services.accounts import User
+from shnor.domain.permissions import PAGE_ACTION, Action, User, may
 from shnor.ui import meeting
 from shnor.ui.db import get_store
 
@@ -67,7 +67,7 @@ _HIDE_FILE_NAV = "<style>[data-testid='stSidebarNav'], [data-testid='stSidebarNa
 
 @dataclass(frozen=True)
 class PageInfo:
-    key: str          # permission key (accounts.PAGE_ROLES)
+    key: str          # page key (shnor/domain/permissions.py PAGE_ACTION)
     file: str         # path from the project root
     title: str
     icon: str
@@ -227,7 +227,7 @@ def render_shell(user: User) -> None:
 def page_guard(page_key: str) -> User:
     """Call first in every page file. Returns the logged-in user allowed to open the page; otherwise shows
     the login form or a refusal and stops the script (no data of the page is ever computed)."""
-    if page_key not in accounts.PAGE_ROLES:
+    if page_key not in PAGE_ACTION:
         raise KeyError(f"unknown page key {page_key!r}")
     routed_here = _is_routed()
     if not routed_here:

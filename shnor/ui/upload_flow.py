@@ -70,7 +70,7 @@ def discard(p: PendingUpload) -> None:
 
 def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
     if p.parsed is None or p.parsed_with != p.hints:
-        p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.mark_scales())
+        p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.reference.mark_scales())
         p.parsed_with = replace(p.hints)
         p.parses += 1
     return p.parsed
@@ -78,7 +78,7 @@ def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
 
 def preview(store: Store, p: PendingUpload, actor: str | None, scope_territory_id: int | None) -> ImportReport:
     """Everything checked, nothing kept: the layout, year, procedure, rows, issues and unmatched schools."""
-    if store.batch_by_sha(p.sha256) is None:
+    if store.imports.stored_batch_of(p.sha256) is None:
         _parse_if_needed(store, p)
     p.report = import_file(store, p.path, p.file_name, hints=p.hints, actor=actor,
                            scope_territory_id=scope_territory_id, mappings=p.mappings or None, dry_run=True,

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from shnor.domain.scales import is_low
 from shnor.read.analysis import load_rule_settings
 from shnor.domain.fmt import fmt_int, fmt_pct, plural
 from shnor.read.overview import (OverviewData, SchoolPageData, build_overview, build_school_page, default_list_year,
@@ -43,7 +44,7 @@ def default_year() -> int | None:
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def _territories(version: tuple) -> pd.DataFrame:
-    return get_store().territories()
+    return get_store().territories.list()
 
 
 REGION = 0   # the territory filter's value for the whole region (selectbox values must not be None)
@@ -88,7 +89,7 @@ def overview_data(list_year: int, territory_id: int | None) -> OverviewData:
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def _school_choices(territory_id: int | None, version: tuple) -> pd.DataFrame:
-    s = get_store().schools(territory_id=territory_id)
+    s = get_store().schools.list(territory_id=territory_id)
     return s[["id", "short_name", "fisoko_login", "login_key", "exam_code_oge", "exam_code_ege", "registry_code",
               "inn", "territory", "district"]].reset_index(drop=True)
 
@@ -254,7 +255,7 @@ def school_trends_chart(trends: pd.DataFrame, threshold_pct: int, school_name: s
     d["year_short"] = [f"{int(y)}/{(int(y) + 1) % 100:02d}" for y in d["year"]]
     thr = threshold_pct / 100
     order = sorted(d["year_short"].unique())
-    low_years = d[(d["series"] == SCHOOL) & (d["low"] * 100 >= threshold_pct * d["participants"])]
+    low_years = d[(d["series"] == SCHOOL) & is_low(d["low"], d["participants"], threshold_pct)]
     enc = dict(
         x=alt.X("year_short:O", title=None, sort=order, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         y=alt.Y("share:Q", title="Доля «2» / ниже минимума", axis=alt.Axis(format=".0%"),

@@ -1,0 +1,75 @@
+"""Typed audit events: every change is recorded as one of these, inside the unit of work that made it.
+
+    unit.record(events.IMPORT_STORED, batch=17, file="vpr.xlsx", stored=634)
+
+Each kind says whether it changes data: the dashboard's caches follow that flag (a login changes no
+figure, an import does), not a list of exceptions. `ru` is what the audit page shows.
+Pure: no database, files or Streamlit.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    ru: str
+    changes_data: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    detail: dict = field(default_factory=dict)
+
+    def detail_json(self) -> str:
+        return json.dumps(self.detail, ensure_ascii=False, default=str, sort_keys=True)
+
+
+KINDS: dict[str, EventKind] = {}
+
+
+def _kind(name: str, ru: str, changes_data: bool) -> EventKind:
+    k = EventKind(name, ru, changes_data)
+    KINDS[name] = k
+    return k
+
+
+# data
+IMPORT_STORED = _kind("import", "загрузка файла", True)
+IMPORT_UNDONE = _kind("undo_import", "отмена загрузки", True)
+SCHOOL_MAPPED = _kind("school_mapped", "сопоставление школы", True)
+SCHOOL_MOVED = _kind("school_moved", "перенос школы в другую территорию", True)
+TERRITORY_ADDED = _kind("territory_add", "добавлена территория", True)
+SETTING_CHANGED = _kind("set_setting", "изменена настройка", True)
+RULE_SETTINGS_SAVED = _kind("rule_settings", "сохранены настройки правила", True)
+TARGET_SET = _kind("set_target", "изменён целевой показатель", True)
+SCALE_SET = _kind("set_mark_scale", "изменена шкала ВПР", True)
+THRESHOLD_SET = _kind("set_exam_threshold", "изменён порог экзамена", True)
+LIST_DECISION = _kind("official_list_decision", "решение по школе в проекте списка", True)
+LIST_DECISION_CLEARED = _kind("official_list_decision_cleared", "снято решение по школе", True)
+LIST_APPROVED = _kind("official_list_approved", "список утверждён", True)
+REGION_LIST_UPLOADED = _kind("region_list_upload", "загружен список региона", True)
+IDENTIFICATION_RUN = _kind("identification_run", "расчёт списка", False)
+DEMO_BUILT = _kind("demo_built", "построен демо-регион", True)
+# accounts: no figure changes
+LOGIN = _kind("login", "вход", False)
+LOGOUT = _kind("logout", "выход", False)
+LOGIN_FAILED = _kind("login_failed", "неудачный вход", False)
+LOGIN_LOCKED = _kind("user_locked", "вход заблокирован", False)
+LOGIN_UNLOCKED = _kind("user_unlocked", "блокировка снята", False)
+USER_ADDED = _kind("user_add", "добавлен пользователь", False)
+USER_REMOVED = _kind("user_remove", "удалён пользователь", False)
+USER_UPDATED = _kind("user_update", "изменён пользователь", False)
+PASSWORD_SET = _kind("user_passwd", "сменён пароль", False)
+
+
+def kind(name: str) -> EventKind:
+    """The kind of a stored event (an unknown name from an older version is shown as it is, as data)."""
+    return KINDS.get(name) or EventKind(name, name, True)
+
+
+def data_kinds() -> list[str]:
+    return [k.name for k in KINDS.values() if k.changes_data]

@@ -1,0 +1,91 @@
+"""Territories: region → municipality → district (and pseudo-units of the region), with aliases."""
+from __future__ import annotations
+
+import pandas as pd
+
+from shnor.domain.codes import norm_name
+from shnor.store import dialect
+
+
+class TerritoryRepo:
+    def __init__(self, sql):
+        self.sql = sql
+
+    def list(self) -> pd.DataFrame:
+        return self.sql.df("SELECT t.*, p.name AS parent_name FROM territories t "
+                           "LEFT JOIN territories p ON p.id = t.parent_id ORDER BY t.kind = 'region' DESC, t.name")
+
+    def name(self, territory_id: int | None) -> str | None:
+        if territory_id is None:
+            return None
+        return self.sql.scalar("SELECT name FROM territories WHERE id = ?", [int(territory_id)])
+
+    def exists(self, territory_id: int) -> bool:
+        return bool(self.sql.scalar("SELECT count(*) FROM territories WHERE id = ?", [int(territory_id)]))
+
+    def find(self, name: str | None) -> int | None:
+        """A territory by name, short name, code or remembered alias (normalised); `code | name` accepted."""
+        if not name:
+            return None
+        raw = str(name).strip()
+        code, _, label = raw.partition(" | ")
+        for candidate in ([label, code] if label else [raw]):
+            n = norm_name(candidate)
+            row = self.sql.one(
+                "SELECT id FROM territories WHERE lower(code) = lower(?) OR id IN "
+                "(SELECT territory_id FROM territory_aliases WHERE alias_norm = ?)", [candidate.strip(), n])
+            if row:
+                return row[0]
+            for tid, tname, tshort in self.sql.rows("SELECT id, name, short_name FROM territories"):
+                if n and n in (norm_name(tname), norm_name(tshort)):
+                    return tid
+        return None
+
+    def split_name(self, name: str, code: str | None = None) -> tuple[str, str | None]:
+        """(name, code) of «reg22_m067 | город Славгород» or a plain name."""
+        raw = str(name).strip()
+        fcode, _, label = raw.partition(" | ")
+        if label:
+            return label.strip(), code or fcode.strip()
+        return raw, code
+
+    def find_or_none(self, name: str, code: str | None = None) -> int | None:
+        raw, code = self.split_name(name, code)
+        return self.find(raw) or (self.find(code) if code else None)
+
+    def add(self, name: str, kind: str = "municipality", parent_id: int | None = None, code: str | None = None,
+            short_name: str | None = None) -> int:
+        """A new territory (a write: inside a unit). The parent defaults to the region."""
+        raw, code = self.split_name(name, code)
+        if parent_id is None and kind != "region":
+            parent_id = self.region_id()
+        tid = self.sql.run("INSERT INTO territories (name, short_name, kind, parent_id, code) VALUES (?, ?, ?, ?, ?) "
+                           "RETURNING id", [raw, short_name, kind, parent_id, code])[0][0]
+        self.sql.run(dialect.upsert("territory_aliases", ["alias_norm", "territory_id"], ["alias_norm"]),
+                     [norm_name(raw), tid])
+        return tid
+
+    def ensure(self, name: str, kind: str = "municipality", parent_id: int | None = None, code: str | None = None,
+               short_name: str | None = None) -> int:
+        return self.find_or_none(name, code) or self.add(name, kind, parent_id, code, short_name)
+
+    def region_id(self) -> int | None:
+        row = self.sql.one("SELECT id FROM territories WHERE kind = 'region' ORDER BY id LIMIT 1")
+        return row[0] if row else None
+
+    def subtree(self, territory_id: int | None) -> list[int] | None:
+        """Ids of a territory and everything below it; None means the whole region."""
+        if territory_id is None or territory_id == self.region_id():
+            return None
+        rows = self.sql.rows("WITH RECURSIVE t(id) AS (SELECT ?::INTEGER UNION ALL "
+                             "SELECT c.id FROM territories c JOIN t ON c.parent_id = t.id) SELECT id FROM t",
+                             [int(territory_id)])
+        return [int(r[0]) for r in rows]
+
+    def filter_schools(self, territory_id: int | None, where: list[str], params: list, alias: str = "s") -> None:
+        """Restrict `alias` (schools) to a territory and everything below it (districts); nothing for the region."""
+        ids = self.subtree(territory_id)
+        if ids is not None:
+            marks = ",".join("?" * len(ids))
+            where.append(f"({alias}.territory_id IN ({marks}) OR {alias}.district_id IN ({marks}))")
+            params += ids + ids
