@@ -1,7 +1,8 @@
 """«Настройки»: the rule, the procedure set, ВПР scales and exam thresholds by year, targets, territories.
 
-Methodists and heads see; only an administrator changes (and nobody in meeting mode). Every write is
-audited by the store and clears the dashboard's caches.
+Methodists and heads see; only an administrator of the whole region changes (and nobody in meeting mode).
+Every change goes through shnor/services/settings.py (permission, validation, one unit of work, a typed
+audit event); the page only shows the forms and the answers. Text from data is shown through md().
 """
 import datetime as dt
 
@@ -14,16 +15,28 @@ from shnor.ui.guard import can, page_guard, visible_territory_ids
 user = page_guard("settings")
 
 from shnor.domain import procedures, reference  # noqa: E402  (after the guard: nothing runs for strangers)
-from shnor.read.analysis import load_rule_settings, save_rule_settings  # noqa: E402
+from shnor.domain.permissions import Forbidden  # noqa: E402
 from shnor.domain.rule import RuleSettings  # noqa: E402
+from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
+from shnor.read.analysis import load_rule_settings  # noqa: E402
+from shnor.services import settings as service  # noqa: E402
 from shnor.ui import meeting  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
-from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
+from shnor.ui.safe import md  # noqa: E402
 
 store = get_store()
 is_admin_rule = can(user, Action.RULE_SETTINGS)
-is_admin_ref = can(user, Action.SCALES)
+is_admin_scales = can(user, Action.SCALES)
+is_admin_thresholds = can(user, Action.THRESHOLDS)
 is_admin_targets = can(user, Action.TARGETS)
+is_admin_territories = can(user, Action.TERRITORIES)
+REFUSALS = (service.SettingsError, Forbidden)
+
+
+def refused(exc: Exception) -> None:
+    """A refusal of the service (its message may quote names and typed text: shown as text)."""
+    st.error(md(str(exc)))
+
 
 st.title("Настройки")
 _flash = st.session_state.pop("_settings_flash", None)
@@ -31,7 +44,7 @@ if _flash:
     st.success(_flash)
 if meeting.is_meeting():
     st.caption("Режим совещания: настройки показаны без возможности изменения.")
-elif not (is_admin_rule or is_admin_ref or is_admin_targets):
+elif not (is_admin_rule or is_admin_scales or is_admin_targets):
     st.caption("Настройки показаны для просмотра: менять их может администратор. Попробовать другие параметры "
                "правила без сохранения можно на странице «Выявление ШНОР».")
 
@@ -89,24 +102,38 @@ with tab_rule:
         elif new == current:
             st.info("Настройки не изменились.")
         else:
-            save_rule_settings(store, new, actor=user.name)
-            data_changed()
-            st.success("Настройки правила сохранены. Новые списки считаются по ним; утверждённые списки не меняются.")
+            try:
+                service.save_rule_settings(store, user, new)
+            except REFUSALS as exc:
+                refused(exc)
+            else:
+                data_changed()
+                st.success("Настройки правила сохранены. Новые списки считаются по ним; утверждённые списки "
+                           "не меняются.")
     if is_admin_rule and current != RuleSettings():
         if st.button("Вернуть настройки по умолчанию из дорожной карты", key="rule_reset"):
-            save_rule_settings(store, RuleSettings(), actor=user.name)
-            data_changed()
-            st.session_state["_settings_flash"] = "Восстановлены настройки правила по умолчанию."
-            st.rerun()
+            try:
+                service.save_rule_settings(store, user, RuleSettings())
+            except REFUSALS as exc:
+                refused(exc)
+            else:
+                data_changed()
+                st.session_state["_settings_flash"] = "Восстановлены настройки правила по умолчанию."
+                st.rerun()
 
 # ---------------------------------------------------------------------------------------------
 with tab_scales:
     st.subheader("Шкалы перевода баллов ВПР в отметки")
     scales = store.reference.mark_scales()
     st.dataframe(reference.scale_rows(scales, procedures.name_ru), hide_index=True, width="stretch")
-    st.caption("Диапазоны первичных баллов включительно. По шкале года отметки пересчитываются из сохранённого "
-               "распределения баллов, без исходного файла.")
-    if is_admin_ref:
+    st.caption("Диапазоны первичных баллов включительно. Когда шкалу года добавляют или исправляют, отметки "
+               "«2»–«5» и число «2» каждого сохранённого результата этой работы за этот год пересчитываются из "
+               "сохранённого распределения первичных баллов (оно есть у результатов из протоколов ВПР), без "
+               "исходного файла; число участников не меняется. Результаты из отчётов ФИС ОКО и таблиц "
+               "распределения баллов не содержат и не пересчитываются. Пересчёт меняет рассчитанные списки на два "
+               "следующих года; утверждённые списки не меняются — расхождение с ними показано на странице "
+               "«Выявление ШНОР».")
+    if is_admin_scales:
         with st.expander("Добавить или исправить шкалу года", icon=":material/edit:"):
             vpr_codes = [c for c, p in procedures.CATALOGUE.items() if p.kind == "VPR"]
             proc = st.selectbox("Процедура", vpr_codes, format_func=procedures.name_ru, key="scale_proc",
@@ -125,17 +152,29 @@ with tab_scales:
                 min4 = c[1].number_input("«4» от, баллов", 1, 500, int(b[4][0]), step=1)
                 min5 = c[2].number_input("«5» от, баллов", 1, 500, int(b[5][0]), step=1)
                 mx = c[3].number_input("Максимум баллов", 1, 500, int(b[5][1]), step=1)
-                if st.form_submit_button("Сохранить шкалу", type="primary"):
-                    scale = reference.scale_from_minimums(proc, int(year), int(min3), int(min4), int(min5), int(mx))
-                    errs = reference.validate_mark_scale(scale.bounds)
-                    if errs:
-                        for e in errs:
-                            st.error(e)
+                submitted = st.form_submit_button("Сохранить шкалу", type="primary")
+            if submitted:
+                scale = reference.scale_from_minimums(proc, int(year), int(min3), int(min4), int(min5), int(mx))
+                errs = reference.validate_vpr_scale(scale)
+                if errs:
+                    for e in errs:
+                        st.error(e)
+                else:
+                    try:
+                        corr = service.set_mark_scale(store, user, scale)
+                    except REFUSALS as exc:
+                        refused(exc)
                     else:
-                        store.set_mark_scale(scale, actor=user.name)
                         data_changed()
-                        st.success(f"Шкала {procedures.name_ru(proc)}, {format_school_year(int(year))} сохранена: "
-                                   + "; ".join(f"«{m}» {lo}–{hi}" for m, (lo, hi) in sorted(scale.bounds.items())))
+                        (st.info if corr.unchanged_scale else st.success)(corr.summary_ru())
+                        if corr.changed:
+                            st.markdown("**Результаты, в которых изменились отметки**")
+                            st.dataframe(corr.results_frame(), hide_index=True, width="stretch",
+                                         key="scale_changed_results")
+                        if corr.statuses:
+                            st.markdown("**Школы, у которых изменился статус в рассчитанном списке**")
+                            st.dataframe(corr.statuses_frame(), hide_index=True, width="stretch",
+                                         key="scale_changed_statuses")
 
     st.subheader("Минимальные пороги ОГЭ и ЕГЭ")
     th = store.reference.exam_thresholds()
@@ -145,8 +184,7 @@ with tab_scales:
         th_years = sorted(int(y) for y in th["year"].unique())
         ty = st.selectbox("Учебный год", th_years, index=len(th_years) - 1, format_func=format_school_year,
                           key="thr_year")
-        kind_ru = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
-                   "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
+        kind_ru = reference.THRESHOLD_KIND_RU
         view = th[th["year"] == ty]
         st.dataframe(pd.DataFrame({
             "Процедура": view["procedure"].map(procedures.name_ru),
@@ -154,11 +192,10 @@ with tab_scales:
             "Значение": view["value"], "Из": view["max_value"], "Пояснение": view["note"]}),
             hide_index=True, width="stretch")
         st.caption("Ниже порога — «не преодолел минимум»: такие участники считаются так же, как «2» на ВПР.")
-    if is_admin_ref:
+    if is_admin_thresholds:
         with st.expander("Добавить или исправить порог", icon=":material/edit:"):
             exam_codes = [c for c, p in procedures.CATALOGUE.items() if p.kind in ("OGE", "EGE")]
-            kinds = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
-                     "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
+            kinds = reference.THRESHOLD_KIND_RU
             with st.form("threshold_form"):
                 c = st.columns(5)
                 t_year = c[0].selectbox("Учебный год", list(range(2015, school_year_of_date(dt.date.today()) + 2)),
@@ -174,10 +211,10 @@ with tab_scales:
                         st.error("Выберите учебный год, процедуру и вид порога.")
                     else:
                         try:
-                            store.set_exam_threshold(t_proc, int(t_year), t_kind, int(t_value),
-                                                     int(t_max) or None, actor=user.name)
-                        except ValueError as exc:
-                            st.error(str(exc))
+                            service.set_exam_threshold(store, user, t_proc, int(t_year), t_kind, int(t_value),
+                                                       int(t_max) or None)
+                        except REFUSALS as exc:
+                            refused(exc)
                         else:
                             data_changed()
                             st.success(f"Порог сохранён: {procedures.name_ru(t_proc)}, {format_school_year(int(t_year))}"
@@ -206,18 +243,20 @@ with tab_targets:
         if st.button("Сохранить цели", type="primary", key="targets_save"):
             changes, errors = reference.target_changes(grid, edited)
             for e in errors:
-                st.error(e)
+                st.error(md(e))     # names a territory and quotes what was typed
             if not errors:
                 if not changes:
                     st.info("Цели не изменились.")
                 else:
-                    with store.transaction() as cur:
-                        for tid, year, share in changes:
-                            store.set_target(tid, year, share, actor=user.name, cur=cur)
-                    data_changed()
-                    st.session_state["_settings_flash"] = f"Сохранено целей: {len(changes)}."
-                    st.session_state.pop("targets_editor", None)
-                    st.rerun()
+                    try:
+                        n = service.set_targets(store, user, changes)
+                    except REFUSALS as exc:
+                        refused(exc)
+                    else:
+                        data_changed()
+                        st.session_state["_settings_flash"] = f"Сохранено целей: {n}."
+                        st.session_state.pop("targets_editor", None)
+                        st.rerun()
     else:
         st.dataframe(grid, hide_index=True, width="stretch")
 
@@ -225,32 +264,29 @@ with tab_targets:
 with tab_terr:
     st.subheader("Территории")
     terr_all = store.territories.list()
-    kind_ru = {"region": "регион", "municipality": "муниципалитет", "district": "район города",
-               "pseudo": "прочее"}
+    region_ids = set(terr_all.loc[terr_all["kind"] == "region", "id"])
+    kind_ru = reference.TERRITORY_KIND_RU
     st.dataframe(pd.DataFrame({
         "Название": terr_all["name"], "Тип": terr_all["kind"].map(lambda k: kind_ru.get(k, k)),
         "Входит в": terr_all["parent_name"].fillna(""), "Код": terr_all["code"].fillna("")}),
         hide_index=True, width="stretch")
-    if is_admin_ref:
+    if is_admin_territories:
         with st.form("territory_add", clear_on_submit=True):
             st.markdown("**Добавить территорию**")
             c1, c2, c3 = st.columns([3, 2, 3])
             name = c1.text_input("Название", placeholder="Таштагольский муниципальный район")
             kind = c2.selectbox("Тип", ["municipality", "district"], format_func=kind_ru.get)
             parents = terr_all[terr_all["kind"].isin(["region", "municipality"])]
-            parent = c3.selectbox("Входит в", [None] + [int(x) for x in parents["id"]],
+            parent = c3.selectbox("Входит в", [None] + [int(x) for x in parents["id"] if x not in region_ids],
                                   format_func=lambda i: "регион" if i is None else
-                                  parents.loc[parents["id"] == i, "name"].iloc[0])
+                                  parents.loc[parents["id"] == i, "name"].iloc[0],
+                                  help="Муниципалитет входит в регион, район города — в муниципалитет.")
             if st.form_submit_button("Добавить"):
-                if not name.strip():
-                    st.error("Введите название территории.")
-                elif store.territory_id(name.strip()) is not None:
-                    st.error(f"Территория «{name.strip()}» уже есть.")
+                try:
+                    service.add_territory(store, user, name, kind=kind, parent_id=parent)
+                except REFUSALS as exc:
+                    refused(exc)
                 else:
-                    with store.transaction() as cur:
-                        tid = store.ensure_territory(cur, name.strip(), kind=kind, parent_id=parent)
-                        store.legacy_audit(cur, user.name, "territory_add", {"id": tid, "name": name.strip(), "kind": kind,
-                                                                      "parent_id": parent})
                     data_changed()
-                    st.session_state["_settings_flash"] = f"Территория «{name.strip()}» добавлена."
+                    st.session_state["_settings_flash"] = f"Территория «{md(name.strip())}» добавлена."
                     st.rerun()

@@ -231,8 +231,7 @@ def test_settings_admin_edits_target_in_percent(db):
     store = shell_store(db)
     south = store.territories.find("Южный район")
     assert store.targets.for_year(south, 2023) == pytest.approx(0.125)
-    audit = store.df("SELECT actor, action FROM audit_log WHERE action = 'set_target' AND actor = 'root'")
-    assert len(audit) == 1
+    assert len(store.audit.list(actor="root", action="set_target")) == 1
     assert at.data_editor[0].value.loc[lambda g: g["Территория"] == "Южный район", "2023/2024"].iloc[0] == "12,5\u00a0%"
 
 
@@ -243,8 +242,9 @@ def test_settings_target_bad_input_is_refused(db):
     at.session_state["targets_editor"] = {"edited_rows": {row_north: {"2023/2024": "десять"}},
                                           "added_rows": [], "deleted_rows": []}
     at.button(key="targets_save").click().run()
-    assert [e.value for e in at.error] == [
-        "Северный район, 2023/2024: «десять» — не процент. Введите число от 0 до 100, например 10 или 12,5."]
+    from shnor.ui.safe import md
+    assert [e.value for e in at.error] == [md(
+        "Северный район, 2023/2024: «десять» — не процент. Введите число от 0 до 100, например 10 или 12,5.")]
     assert shell_store(db).targets.for_year(shell_store(db).territories.find("Северный район"), 2023) == pytest.approx(0.10)
 
 
@@ -307,16 +307,19 @@ def test_settings_admin_adds_an_exam_threshold_for_a_new_year(db):
     assert row[["value", "max_value"]].values.tolist() == [[24, 100]]
 
 
-def test_exam_threshold_validation_in_the_store(tmp_path):
+def test_exam_threshold_validation_in_the_service(tmp_path):
+    from shnor.domain.permissions import SYSTEM
+    from shnor.services.settings import SettingsError, set_exam_threshold
     s = Store.open(tmp_path / "t.duckdb")
-    with pytest.raises(ValueError, match="только для ОГЭ и ЕГЭ"):
-        s.set_exam_threshold("VPR-MATH-5", 2026, "mark2", 2, 5)
-    with pytest.raises(ValueError, match="не больше максимума"):
-        s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 40, 33)
-    s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 15, 33)
-    s.set_exam_threshold("OGE-RUS", 2026, "min_primary_score", 16, 33)  # corrected, not duplicated
+    with pytest.raises(SettingsError, match="только для ОГЭ и ЕГЭ"):
+        set_exam_threshold(s, SYSTEM, "VPR-MATH-5", 2026, "mark2", 2, 5)
+    with pytest.raises(SettingsError, match="не больше максимума"):
+        set_exam_threshold(s, SYSTEM, "OGE-RUS", 2026, "min_primary_score", 40, 33)
+    set_exam_threshold(s, SYSTEM, "OGE-RUS", 2026, "min_primary_score", 15, 33)
+    set_exam_threshold(s, SYSTEM, "OGE-RUS", 2026, "min_primary_score", 16, 33)  # corrected, not duplicated
     th = s.reference.exam_thresholds()
     assert th[(th["year"] == 2026)]["value"].tolist() == [16]
+    assert len(s.audit.list(action="set_exam_threshold")) == 2
 
 
 # -- the Users page ----------------------------------------------------------------------------------

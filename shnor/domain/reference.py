@@ -1,7 +1,12 @@
 """Reference data as users edit it: ВПР mark scales, targets for the share of ШНОР (no Streamlit here).
 
 - `validate_mark_scale` — a ВПР scale must give marks 2–5 over contiguous score ranges starting at 0.
-- `scale_from_minimums` — the form's way to enter a scale: the lowest score of «3», «4», «5» and the maximum.
+- `scale_from_minimums` — the form's (and the CLI's) way to enter a scale: the lowest score of «3», «4», «5»
+  and the maximum; `scale_minimums` — the other way round.
+- `recompute_marks` — the marks and the low count of a stored result from its score histogram under a scale.
+- `validate_exam_threshold` — an exam minimum: only ОГЭ/ЕГЭ, a known kind, positive and within the maximum.
+- `validate_territory` — a territory added by hand: a name, a municipality under the region or a district
+  under a municipality.
 - `parse_percent` / `format_percent` — shares as people type and read them: «10», «10,5», «10,5 %» <-> 0.105.
 - `targets_grid` / `target_changes` — the editable table of targets (territory × school year).
 """
@@ -9,12 +14,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pandas as pd
 
+from shnor.domain import procedures
 from shnor.domain.fmt import fmt_pct
-from shnor.domain.scales import MarkScale
+from shnor.domain.scales import THRESHOLD_KINDS, MarkScale
 from shnor.domain.years import format_school_year
 
 MARKS = (2, 3, 4, 5)
@@ -51,6 +58,42 @@ def scale_from_minimums(procedure: str, year: int, min3: int, min4: int, min5: i
     return MarkScale(procedure, year, bounds)
 
 
+def scale_minimums(scale: MarkScale) -> tuple[int, int, int, int]:
+    """(min3, min4, min5, max): the lowest primary score of «3», «4», «5» and the work's maximum."""
+    return scale.bounds[3][0], scale.bounds[4][0], scale.bounds[5][0], scale.max_score
+
+
+def validate_vpr_scale(scale: MarkScale) -> list[str]:
+    """Russian messages for a scale that cannot be stored: not a ВПР work, or not marks 2–5 from 0 without
+    gaps; [] when valid."""
+    try:
+        proc = procedures.get(scale.procedure)
+    except procedures.UnknownProcedure as exc:
+        return [str(exc)]
+    if proc.kind != "VPR":
+        return [f"Шкала перевода баллов в отметки задаётся только для ВПР, а «{proc.name_ru}» — не ВПР."]
+    return validate_mark_scale(scale.bounds)
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A stored result's marks under a new scale (participants are kept as stored)."""
+    marks: dict[int, int]          # {2: pupils, 3: …, 4: …, 5: …}
+    outside: int                   # pupils whose score lies outside the scale (above its maximum)
+
+    @property
+    def low(self) -> int:
+        return self.marks.get(2, 0)
+
+
+def recompute_marks(scale: MarkScale, histogram: dict) -> Recomputed:
+    """Marks 2–5 of a histogram {score: pupils} under `scale`; pupils with a score the scale does not cover
+    are counted in `outside` (the scale is then wrong for these results)."""
+    marks = scale.marks_of(histogram)
+    total = sum(int(n) for n in histogram.values())
+    return Recomputed({m: marks.get(m, 0) for m in MARKS}, total - sum(marks.values()))
+
+
 def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru) -> pd.DataFrame:
     """One row per (procedure, year) with the ranges as «0–6» for display."""
     rows = []
@@ -62,6 +105,49 @@ def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru) -> pd.DataFram
         row["Максимум"] = sc.max_score
         rows.append(row)
     return pd.DataFrame(rows, columns=["Учебный год", "Процедура", "«2»", "«3»", "«4»", "«5»", "Максимум"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Exam minimums and territories added by hand
+# ---------------------------------------------------------------------------------------------
+THRESHOLD_KIND_RU = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
+                     "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
+
+
+def validate_exam_threshold(procedure: str, kind: str, value: int, max_value: int | None) -> list[str]:
+    """Russian messages for an exam minimum that cannot be stored; [] when valid."""
+    try:
+        proc = procedures.get(procedure)
+    except procedures.UnknownProcedure as exc:
+        return [str(exc)]
+    errs = []
+    if proc.kind not in ("OGE", "EGE"):
+        errs.append("Пороги задаются только для ОГЭ и ЕГЭ.")
+    if kind not in THRESHOLD_KINDS:
+        errs.append(f"Неизвестный вид порога «{kind}»: допустимо — " + ", ".join(
+            f"{k} ({THRESHOLD_KIND_RU[k]})" for k in THRESHOLD_KINDS) + ".")
+    if value < 0 or (max_value is not None and not 0 < value <= max_value):
+        errs.append("Порог должен быть положительным и не больше максимума.")
+    return errs
+
+
+TERRITORY_KIND_RU = {"region": "регион", "municipality": "муниципалитет", "district": "район города",
+                     "pseudo": "прочее"}
+
+
+def validate_territory(name: str, kind: str, parent_kind: str | None) -> list[str]:
+    """A territory added by hand: a municipality belongs to the region (`parent_kind` "region" or None), a
+    district (a city's own district) to a municipality. Russian messages; [] when valid."""
+    errs = []
+    if not str(name or "").strip():
+        errs.append("Введите название территории.")
+    if kind not in ("municipality", "district"):
+        errs.append("Добавить можно муниципалитет или район города.")
+    elif kind == "municipality" and parent_kind not in (None, "region"):
+        errs.append("Муниципалитет входит в регион: выберите «регион» в поле «Входит в».")
+    elif kind == "district" and parent_kind != "municipality":
+        errs.append("Район города входит в муниципалитет: выберите муниципалитет в поле «Входит в».")
+    return errs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +177,15 @@ def parse_percent(text) -> float | None:
     if v > 100:
         raise PercentError(f"«{text}» — больше 100 %.")
     return float(v / 100)
+
+
+def validate_target_share(share: float | None) -> list[str]:
+    """A target share must be a fraction 0–1 (0–100 %)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return ["Цель не задана: введите процент от 0 до 100."]
+    if not 0 <= share <= 1:
+        return [f"Цель должна быть от 0 до 100 %, а не {fmt_pct(share, 1)}."]
+    return []
 
 
 def format_percent(fraction: float | None) -> str:

@@ -1,6 +1,8 @@
-"""Queries that combine the store and the rule: the list for a year, the share of ШНОР by year.
+"""Read model combining the store's repositories and the rule: the list for a year, the share of ШНОР by
+year. No SQL here and no writes (the rule's defaults are saved by shnor/services/settings.py).
 
-Shared by the CLI, the dashboard and the reports. The rule itself stays pure (shnor/rule.py).
+Shared by the CLI, the dashboard, the reports and the services (which pass their unit of work as `store`
+to read inside it). The rule itself stays pure (shnor/domain/rule.py).
 """
 from __future__ import annotations
 
@@ -15,14 +17,8 @@ RULE_SETTINGS_KEY = "rule"
 
 
 def load_rule_settings(store: Store) -> RuleSettings:
+    """The rule's stored defaults (saved by shnor.services.settings.save_rule_settings)."""
     return RuleSettings.from_dict(store.settings.get(RULE_SETTINGS_KEY))
-
-
-def save_rule_settings(store: Store, settings: RuleSettings, actor: str | None = None) -> None:
-    errs = settings.validate()
-    if errs:
-        raise ValueError(" ".join(errs))
-    store.set_setting(RULE_SETTINGS_KEY, settings.to_dict(), actor)
 
 
 @dataclass
