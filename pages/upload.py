@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tempfile
 
 import pandas as pd
 import streamlit as st
 
 from shnor.domain import procedures
-from shnor.reports.excel import reference_workbook
+from shnor.domain.permissions import Action, Forbidden
+from shnor.domain.years import format_school_year, school_year_of_date
 from shnor.importing.layouts.template import template_workbook
 from shnor.importing.model import Hints
-from shnor.services.imports import NEW_SCHOOL, undo_import
+from shnor.reports.excel import reference_workbook
+from shnor.services.imports import NEW_SCHOOL, UndoRefused, history, may_undo, undo_import
 from shnor.ui import upload_flow as uf
 from shnor.ui.db import data_changed, get_store
-from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard
-from shnor.domain.years import format_school_year, school_year_of_date
+from shnor.ui.safe import md
 
 user = page_guard("upload")
 store = get_store()
@@ -40,9 +40,32 @@ tab_files, tab_history, tab_templates = st.container(), st.container(), st.conta
 PENDING = "_upload_pending"
 if PENDING not in st.session_state:
     st.session_state[PENDING] = {}
-if "_upload_dir" not in st.session_state:
-    st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="shnor-upload-")
+# staged copies: a private folder per session (removed when the session ends), stale ones swept by age
+if not isinstance(st.session_state.get("_upload_dir"), uf.StagingFolder):
+    st.session_state["_upload_dir"] = uf.StagingFolder()
+staging: uf.StagingFolder = st.session_state["_upload_dir"]
+staging.touch()
+uf.sweep_staged()
 pending: dict[str, uf.PendingUpload] = st.session_state[PENDING]
+
+
+def check(p: uf.PendingUpload) -> None:
+    """The preview of a file (the service decides what the user may do)."""
+    with st.spinner(f"Проверяю {md(p.file_name)}…"):
+        try:
+            uf.preview(store, p, user)
+        except Forbidden as exc:
+            st.session_state[f"_upload_save_msg_{p.key}"] = str(exc)
+
+
+def save(p: uf.PendingUpload) -> None:
+    try:
+        saved = uf.save(store, p, user)
+    except Forbidden as exc:
+        st.session_state[f"_upload_save_msg_{p.key}"] = str(exc)
+        return
+    if saved.status != "stored":
+        st.session_state[f"_upload_save_msg_{p.key}"] = saved.summary_ru()
 
 this_year = school_year_of_date(dt.date.today())
 YEAR_OPTIONS = [None] + list(range(this_year, 2014, -1))
@@ -74,8 +97,10 @@ with tab_files:
              "шаблон системы, реестр школ. Формат определяется по содержимому. Можно выбрать несколько файлов "
              "сразу: каждый проверяется и сохраняется отдельно.")
     if scope is not None:
-        st.info(f"Вы работаете с территорией «{user.territory}»: из файлов сохраняются только строки её школ; "
-                "сколько строк пропущено, будет сказано.", icon=":material/location_on:")
+        st.info(f"Вы работаете с территорией «{md(user.territory)}»: из файлов сохраняются только строки её школ "
+                "(по территории школы в реестре); сколько строк пропущено, будет сказано. Новые территории и "
+                "перенос школ между территориями — только у администратора всего региона.",
+                icon=":material/location_on:")
 
     current: dict[str, uf.PendingUpload] = {}
     shas: dict[str, str] = st.session_state.setdefault("_upload_sha_by_file_id", {})
@@ -83,7 +108,8 @@ with tab_files:
         sha = shas.get(f.file_id)
         if sha is None:
             sha = shas[f.file_id] = hashlib.sha256(f.getvalue()).hexdigest()
-        current[sha] = pending.get(sha) or uf.stage_upload(f.name, f.getvalue(), st.session_state["_upload_dir"])
+        current[sha] = pending.get(sha) or uf.stage_upload(f.name, f.getvalue(), staging.path)
+        uf.restage(current[sha], f.getvalue())   # swept after a long pause: written again
     for sha, p in pending.items():   # files taken out of the uploader: their private copies go
         if sha not in current:
             uf.discard(p)
@@ -93,18 +119,20 @@ with tab_files:
 
     for p in pending.values():
         with st.container(border=True, key=f"upload_card_{p.key}"):
-            st.markdown(f"#### {p.file_name}")
+            st.markdown(f"#### {md(p.file_name)}")
             if p.saved is not None:
-                st.success(p.saved.summary_ru(), icon=":material/task_alt:")
+                st.success(md(p.saved.summary_ru()), icon=":material/task_alt:")
                 warns = uf.issues_frame(p.saved)
                 if not warns.empty:
                     with st.expander(f"Предупреждения при сохранении: {len(warns)}"):
                         st.dataframe(warns, hide_index=True, width="stretch")
                 continue
             if p.report is None:
-                with st.spinner(f"Проверяю {p.file_name}…"):
-                    uf.preview(store, p, user.name, scope)
+                check(p)
             rep = p.report
+            if rep is None:
+                st.error(md(st.session_state.pop(f"_upload_save_msg_{p.key}", "")))
+                continue
             ask = uf.asks(rep)
             if rep.status != "duplicate":
                 what = [f"формат: **{rep.layout_ru or 'не распознан'}**"]
@@ -133,18 +161,17 @@ with tab_files:
                                              "умолчанию относятся к году, программу которого проверяют.")
                     if c3.button("Проверить снова", key=f"upload_recheck_{p.key}"):
                         p.hints = Hints(procedure=proc, year=year, territory=p.hints.territory)
-                        with st.spinner(f"Проверяю {p.file_name}…"):
-                            uf.preview(store, p, user.name, scope)
+                        check(p)
                         st.rerun()
 
             if rep.status == "duplicate":
-                st.info(rep.summary_ru(), icon=":material/content_copy:")
+                st.info(md(rep.summary_ru()), icon=":material/content_copy:")
             elif rep.status == "refused":
-                st.error(rep.summary_ru(), icon=":material/block:")
+                st.error(md(rep.summary_ru()), icon=":material/block:")
             elif rep.status == "needs_mapping":
-                st.warning(rep.summary_ru(), icon=":material/link:")
+                st.warning(md(rep.summary_ru()), icon=":material/link:")
             else:
-                st.info(rep.summary_ru(), icon=":material/fact_check:")
+                st.info(md(rep.summary_ru()), icon=":material/fact_check:")
 
             issues = uf.issues_frame(rep)
             if not issues.empty and rep.status != "duplicate":
@@ -167,7 +194,8 @@ with tab_files:
                         lab = dict(labels) | {sid: f"{name} (похожее название)" for sid, name in u.candidates}
                         rows = ", ".join(str(x) for x in u.rows[:8]) + (" …" if len(u.rows) > 8 else "")
                         choice[u.key] = st.selectbox(
-                            f"«{u.name or u.code}» ({u.territory or 'территория не указана'}; строки {rows}) — {u.reason}",
+                            f"«{md(u.name or u.code)}» ({md(u.territory) or 'территория не указана'}; строки {rows}) "
+                            f"— {md(u.reason)}",
                             opts, key=f"upload_map_{p.key}_{i}",
                             index=opts.index(p.mappings.get(u.key)) if p.mappings.get(u.key) in opts else 0,
                             format_func=lambda sid, lab=lab: ("— выберите школу —" if sid is None else
@@ -179,8 +207,7 @@ with tab_files:
                             st.session_state[f"_upload_map_msg_{p.key}"] = "Выберите школу (или «создать новую школу») " \
                                                                           "для каждой строки."
                         p.mappings.update(chosen)
-                        with st.spinner(f"Проверяю {p.file_name}…"):
-                            uf.preview(store, p, user.name, scope)
+                        check(p)
                         st.rerun()
                 msg = st.session_state.pop(f"_upload_map_msg_{p.key}", None)
                 if msg:
@@ -193,20 +220,18 @@ with tab_files:
 
             if rep.status == "preview":
                 if st.button("Сохранить", key=f"upload_save_{p.key}", type="primary", icon=":material/save:"):
-                    with st.spinner(f"Сохраняю {p.file_name}…"):
-                        saved = uf.save(store, p, user.name, scope)
+                    with st.spinner(f"Сохраняю {md(p.file_name)}…"):
+                        save(p)
                     data_changed()
-                    if saved.status != "stored":
-                        st.session_state[f"_upload_save_msg_{p.key}"] = saved.summary_ru()
                     st.rerun()
             msg = st.session_state.pop(f"_upload_save_msg_{p.key}", None)
             if msg:
-                st.error(msg)
+                st.error(md(msg))
 
     ready = [p for p in pending.values() if p.saved is None and p.report is not None and p.report.status == "preview"]
     if len(ready) > 1 and st.button(f"Сохранить все готовые ({len(ready)})", key="upload_save_all", type="primary"):
         for p in ready:
-            uf.save(store, p, user.name, scope)
+            save(p)
         data_changed()
         st.rerun()
 
@@ -219,15 +244,17 @@ with tab_history:
     st.subheader("История загрузок")
     msg = st.session_state.pop("_upload_undo_msg", None)
     if msg:
-        (st.success if msg[0] == "ok" else st.error)(msg[1])
-    batches = store.imports.batches()
+        (st.success if msg[0] == "ok" else st.error)(md(msg[1]))
+    batches = history(store, user)
     if batches.empty:
-        st.caption("Загрузок ещё не было.")
+        st.caption("Загрузок ещё не было." if scope is None else
+                   "Загрузок по вашей территории и ваших загрузок ещё не было.")
     else:
+        if scope is not None:
+            st.caption("Показаны загрузки, затронувшие школы вашей территории, и ваши загрузки.")
         st.dataframe(uf.history_frame(batches), hide_index=True, width="stretch", key="upload_history")
-        stored = batches[batches["status"] == "stored"]
-        if scope is not None:  # a territory-bound methodist undoes only their own imports
-            stored = stored[stored["created_by"] == user.name]
+        # only what the user may undo is offered (a bound methodist: their own); the service decides again
+        stored = batches[[may_undo(user, b) for b in batches.to_dict("records")]]
         if can(user, Action.UNDO_IMPORT) and not stored.empty:
             label = {int(r.id): f"№ {int(r.id)} — {r.file_name} ({pd.Timestamp(r.created_at):%d.%m.%Y %H:%M})"
                      for r in stored.itertuples()}
@@ -242,14 +269,14 @@ with tab_history:
             if st.session_state.get(UNDO) in label:
                 b = st.session_state[UNDO]
                 row = stored[stored["id"] == b].iloc[0]
-                st.warning(f"Отменить загрузку {label[b]}? Будут удалены сохранённые ею значения "
+                st.warning(f"Отменить загрузку {md(label[b])}? Будут удалены сохранённые ею значения "
                            f"({int(row['rows_stored'] or 0)}), а значения, которые она заменила, — восстановлены.",
                            icon=":material/warning:")
                 y, n = st.columns(2)
                 if y.button("Да, отменить загрузку", key="upload_undo_yes", type="primary"):
                     try:
-                        st.session_state["_upload_undo_msg"] = ("ok", undo_import(store, b, actor=user.name))
-                    except ValueError as exc:
+                        st.session_state["_upload_undo_msg"] = ("ok", undo_import(store, b, user))
+                    except (UndoRefused, Forbidden) as exc:
                         st.session_state["_upload_undo_msg"] = ("err", str(exc))
                     st.session_state.pop(UNDO, None)
                     data_changed()
@@ -271,7 +298,6 @@ with tab_templates:
                        mime=XLSX, icon=":material/download:", key="upload_template")
     st.markdown("**Шкалы ВПР и пороги экзаменов**, по которым сейчас считаются отметки «2» и «ниже минимума».")
     st.download_button("Скачать шкалы и пороги (Excel)", key="upload_reference", icon=":material/download:",
-                       data=reference_workbook(store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"),
-                                               store.reference.exam_thresholds()),
+                       data=reference_workbook(store.reference.scales_frame(), store.reference.exam_thresholds()),
                        file_name="шкалы_и_пороги.xlsx", mime=XLSX)
     st.caption("Поменять шкалы и пороги может администратор на странице «Настройки».")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shnor.domain import events
+from shnor.domain.permissions import SYSTEM
 from shnor.importing.model import ParsedFile, RegistryRow, ResultRow, SchoolRef
 from shnor.services.imports import import_file
 from shnor.store import Store
@@ -63,12 +65,13 @@ def build(path: str | Path, dir_: Path) -> dict[str, int]:
     """Create the database; returns login -> school id."""
     store = Store.open(path)
     try:
-        with store.transaction() as cur:
-            store.ensure_territory(cur, "Тестовая область", kind="region")
-        rep = import_file(store, stub_file(dir_, "реестр.stub"), parsed=registry_parsed(), actor="test")
+        with store.unit(SYSTEM) as u:
+            u.territories.add("Тестовая область", kind="region")
+            u.record(events.TERRITORY_ADDED, territory="Тестовая область")
+        rep = import_file(store, stub_file(dir_, "реестр.stub"), SYSTEM, parsed=registry_parsed())
         assert rep.status == "stored", rep.issues
-        rep = import_file(store, stub_file(dir_, "результаты.stub"), parsed=results_parsed(RESULTS), actor="test")
+        rep = import_file(store, stub_file(dir_, "результаты.stub"), SYSTEM, parsed=results_parsed(RESULTS))
         assert rep.status == "stored", rep.issues
-        return dict(store.df("SELECT fisoko_login, id FROM schools").itertuples(index=False))
+        return {r.fisoko_login: int(r.id) for r in store.schools.list().itertuples(index=False)}
     finally:
         store.close()

@@ -10,6 +10,7 @@ import pytest
 from conftest import realdata
 from shnor.importing.model import Hints
 from shnor.importing.sandbox import parse_in_child
+from shnor.domain.permissions import SYSTEM
 from shnor.services.imports import import_file
 from shnor.store import Store
 
@@ -22,13 +23,13 @@ def store(tmp_path):
 
 
 def state(store):
-    return (store.scalar("SELECT count(*) FROM results"), store.scalar("SELECT count(*) FROM schools"),
-            store.scalar("SELECT count(*) FROM import_batches"))
+    return (store.sql.scalar("SELECT count(*) FROM results"), store.sql.scalar("SELECT count(*) FROM schools"),
+            store.sql.scalar("SELECT count(*) FROM import_batches"))
 
 
 def refused(store, path, needle, hints=None):
     before = state(store)
-    rep = import_file(store, path, hints=hints or Hints())
+    rep = import_file(store, path, SYSTEM, hints=hints or Hints())
     assert rep.status == "refused", rep.summary_ru()
     text = " ".join(i.text() for i in rep.errors())
     assert path.name in text and needle in text, text

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from listdb import YEAR, results_parsed, stub_file
 from pagetest import page_as, page_store, run_page, texts
 from shnor.services import lists as ol
+from shnor.domain.permissions import User
 from shnor.services.imports import import_file
 
 
@@ -157,7 +158,7 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_
 
 def test_a_later_import_shows_how_the_computed_list_differs(listdb_ids, tmp_path):
     ol.approve_list(page_store(), YEAR, None, "7", dt.date(2022, 9, 1), actor="head")
-    rep = import_file(page_store(), stub_file(tmp_path, "later.stub"), actor="methodist", parsed=results_parsed([
+    rep = import_file(page_store(), stub_file(tmp_path, "later.stub"), User("methodist", "methodist"), parsed=results_parsed([
         ("sch420002", "VPR-MATH-5", 2021, 20, 8), ("sch420002", "VPR-RUS-5", 2021, 10, 5)]))
     assert rep.status == "stored"
     at = run("viewer")

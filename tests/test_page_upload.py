@@ -10,10 +10,13 @@ from listdb import NORTH, build
 from pagetest import page_as, page_store, run_page, texts
 from shnor.importing.layouts.template import HEADERS
 from shnor.importing.model import Hints
+from shnor.domain.permissions import User
 from shnor.services.imports import NEW_SCHOOL
 from shnor.store import Store
 from shnor.ui import upload_flow as uf
+from shnor.ui.safe import md
 
+METHODIST = User("methodist", "methodist")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,55 +62,55 @@ def test_flow_asks_procedure_and_year_and_saves_with_the_parse_of_the_preview(st
     buf = io.BytesIO()
     wb.save(buf)
     p = uf.stage_upload("протокол.xlsx", buf.getvalue(), tmp_path / "up")
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     assert rep.status == "refused" and rep.layout == "1B" and uf.asks(rep) == {"procedure"}
     p.hints = Hints(procedure="VPR-MATH-5")
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     assert uf.asks(rep) == {"year"} and p.parses == 2
     p.hints = Hints(procedure="VPR-MATH-5", year=2020)
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     assert rep.status == "preview" and uf.asks(rep) == set() and p.parses == 3
     assert rep.procedure == "VPR-MATH-5" and rep.year == 2020
     prev = uf.preview_frame(rep)
     assert list(prev["Участников"]) == [10] and list(prev["Низкий результат, чел."]) == [4]
     assert list(prev["Доля"]) == ["40,0\u00a0%"]
-    assert store.scalar("SELECT low_count FROM results WHERE procedure = 'VPR-MATH-5' AND year = 2020") is None
-    uf.preview(store, p, "methodist", None)           # same hints: not parsed again
-    saved = uf.save(store, p, "methodist", None)
+    assert store.sql.scalar("SELECT low_count FROM results WHERE procedure = 'VPR-MATH-5' AND year = 2020") is None
+    uf.preview(store, p, METHODIST)           # same hints: not parsed again
+    saved = uf.save(store, p, METHODIST)
     assert saved.status == "stored" and p.parses == 3  # the preview's parse was stored, no re-parse
-    assert store.scalar("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id "
+    assert store.sql.scalar("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id "
                         "WHERE s.fisoko_login = 'sch420001' AND procedure = 'VPR-MATH-5' AND year = 2020") == 4
     again = uf.stage_upload("копия.xlsx", buf.getvalue(), tmp_path / "up")
-    assert uf.preview(store, again, "methodist", None).status == "duplicate"
+    assert uf.preview(store, again, METHODIST).status == "duplicate"
 
 
 def test_flow_mapping_is_passed_and_remembered(store, tmp_path):
     p = uf.stage_upload("шаблон.xlsx", template_bytes(GOOD), tmp_path / "up")
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     assert rep.status == "needs_mapping" and [u.name for u in rep.unmatched] == ["Школа имени Пушкина"]
-    sid2 = int(store.scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
+    sid2 = int(store.sql.scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
     p.mappings = {rep.unmatched[0].key: sid2}
-    assert uf.preview(store, p, "methodist", None).status == "preview"
-    assert uf.save(store, p, "methodist", None).status == "stored"
+    assert uf.preview(store, p, METHODIST).status == "preview"
+    assert uf.save(store, p, METHODIST).status == "stored"
     # the next file with that name matches by itself
     p2 = uf.stage_upload("шаблон2.xlsx", template_bytes([(Y, "VPR-RUS-5", None, "школа имени пушкина", NORTH, 9, 1)]),
                          tmp_path / "up")
-    assert uf.preview(store, p2, "methodist", None).status == "preview"
+    assert uf.preview(store, p2, METHODIST).status == "preview"
 
 
 def test_flow_new_school_and_issue_table(store, tmp_path):
     p = uf.stage_upload("плохой.xlsx", template_bytes(BAD), tmp_path / "up")
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     assert rep.status == "refused"
     t = uf.issues_frame(rep)
     row = t.iloc[0]
     assert (row["Уровень"], row["Лист"], row["Строка"], row["Значение"]) == ("ошибка", "Sheet", "2", "12")
     assert row["Столбец"] == "Низкий результат, чел." and "больше числа участников" in row["Сообщение"]
     p = uf.stage_upload("новая.xlsx", template_bytes(GOOD[1:2]), tmp_path / "up")
-    rep = uf.preview(store, p, "methodist", None)
+    rep = uf.preview(store, p, METHODIST)
     p.mappings = {rep.unmatched[0].key: NEW_SCHOOL}
-    assert uf.save(store, p, "methodist", None).status == "stored"
-    assert store.scalar("SELECT count(*) FROM schools WHERE short_name = 'Школа имени Пушкина'") == 1
+    assert uf.save(store, p, METHODIST).status == "stored"
+    assert store.sql.scalar("SELECT count(*) FROM schools WHERE short_name = 'Школа имени Пушкина'") == 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,28 +152,30 @@ def test_two_files_at_once_map_save_and_undo(listdb_ids):
                                           ("плохой.xlsx", template_bytes(BAD), XLSX)]).run()
     assert not at.exception
     t = texts(at)
-    assert "#### хороший.xlsx" in t and "#### плохой.xlsx" in t
+    assert f"#### {md('хороший.xlsx')}" in t and f"#### {md('плохой.xlsx')}" in t
     assert "формат: **Шаблон системы (плоская таблица)**" in t
-    assert "плохой.xlsx: файл отклонён, ничего не сохранено." in t
+    assert md("плохой.xlsx: файл отклонён, ничего не сохранено.") in t
     issues = frames(at, "Сообщение")
     assert any((f["Строка"] == "2").any() and (f["Значение"] == "12").any() for f in issues)
-    assert "1 школ(ы) не сопоставлены" in t
+    assert md("1 школ(ы) не сопоставлены") in t
     # map «Школа имени Пушкина» to ООШ № 2 once
-    sid2 = int(page_store().scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
+    sid2 = int(page_store().sql.scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
     [mapper] = [s for s in at.selectbox if "Школа имени Пушкина" in s.label]
     mapper.set_value(sid2)
     button(at, "Применить сопоставление").click().run()
     assert not at.exception
     t = texts(at)
-    assert "хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; будет сохранено строк: 3" in t
+    assert md("хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; будет сохранено "
+              "строк: 3") in t
     preview = frames(at, "Изменение")[0]
     assert list(preview["Низкий результат, чел."]) == [5, 2, 1]
-    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 0  # nothing kept yet
+    assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 0  # nothing kept yet
     button(at, "Сохранить").click().run()
     assert not at.exception
-    assert "хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; сохранено строк: 3" in texts(at)
-    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 3
-    assert page_store().scalar("SELECT count(*) FROM school_aliases WHERE school_id = ?", [sid2]) == 1
+    assert md("хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; сохранено "
+              "строк: 3") in texts(at)
+    assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 3
+    assert page_store().sql.scalar("SELECT count(*) FROM school_aliases WHERE school_id = ?", [sid2]) == 1
 
     # history, undo with confirmation
     hist = frames(at, "Файл")[0]
@@ -181,11 +186,11 @@ def test_two_files_at_once_map_save_and_undo(listdb_ids):
     pick.set_value(batch)
     button(at, "Отменить загрузку…").click().run()
     assert any("Отменить загрузку № " in w.value for w in at.warning)
-    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 3  # not yet
+    assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 3  # not yet
     button(at, "Да, отменить загрузку").click().run()
     assert not at.exception
-    assert any(f"Загрузка № {batch} (хороший.xlsx) отменена" in s.value for s in at.success)
-    assert page_store().scalar("SELECT count(*) FROM results WHERE year = 2022") == 0
+    assert any(md(f"Загрузка № {batch} (хороший.xlsx) отменена") in s.value for s in at.success)
+    assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 0
     assert frames(at, "Файл")[0].iloc[0]["Статус"].startswith("отменена")
 
 
@@ -194,29 +199,29 @@ def test_undo_restores_the_replaced_value(listdb_ids):
     # S1's ВПР мат-5 2021/2022 was 3 of 10; a correction makes it 1 of 10
     at.get("file_uploader")[0].set_value(("поправка.xlsx", template_bytes(
         [("2021/2022", "VPR-MATH-5", "sch420001", "МБОУ «СОШ № 1»", NORTH, 10, 1)]), XLSX)).run()
-    assert "из них заменены прежние значения: 1" in texts(at)
+    assert md("из них заменены прежние значения: 1") in texts(at)
     button(at, "Сохранить").click().run()
     q = ("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id WHERE s.fisoko_login = 'sch420001' "
          "AND procedure = 'VPR-MATH-5' AND year = 2021")
-    assert page_store().scalar(q) == 1
+    assert page_store().sql.scalar(q) == 1
     button(at, "Отменить загрузку…").click().run()
     button(at, "Нет, оставить").click().run()
-    assert page_store().scalar(q) == 1
+    assert page_store().sql.scalar(q) == 1
     button(at, "Отменить загрузку…").click().run()
     button(at, "Да, отменить загрузку").click().run()
-    assert page_store().scalar(q) == 3
-    assert "восстановлено прежних — 1" in texts(at)
+    assert page_store().sql.scalar(q) == 3
+    assert md("восстановлено прежних — 1") in texts(at)
 
 
 def test_bound_methodist_stores_only_its_territory(listdb_ids):
     at = run("north-methodist")
-    assert "Вы работаете с территорией «Северный район»" in texts(at)
+    assert f"Вы работаете с территорией «{md('Северный район')}»" in texts(at)
     good = [GOOD[0], GOOD[2]]  # one row of Северный, one of Южный
     at.get("file_uploader")[0].set_value(("регион.xlsx", template_bytes(good), XLSX)).run()
-    assert "пропущено строк вне вашей территории: 1" in texts(at)
+    assert md("пропущено строк вне вашей территории: 1") in texts(at)
     button(at, "Сохранить").click().run()
     assert not at.exception
-    stored = page_store().df("SELECT s.fisoko_login FROM results r JOIN schools s ON s.id = r.school_id "
+    stored = page_store().sql.df("SELECT s.fisoko_login FROM results r JOIN schools s ON s.id = r.school_id "
                              "WHERE r.year = 2022")
     assert list(stored["fisoko_login"]) == ["sch420001"]
 

@@ -1,11 +1,10 @@
-"""Commands over the data: init, demo, import, results, identify."""
+"""Commands over the data: init, demo, results, identify (import, history, undo: shnor/cli/imports.py)."""
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from shnor.cli.common import (EXIT_OK, EXIT_REFUSED, Refused, open_store, procedure_arg, session, territory_arg,
+from shnor.cli.common import (EXIT_OK, open_store, procedure_arg, session, territory_arg,
                               write_csv, write_table, year_arg)
 from shnor.config import db_path
 from shnor.domain import procedures
@@ -26,35 +25,6 @@ def cmd_demo(args) -> int:
     print(f"Демонстрационный регион построен в {path}: " +
           "; ".join(f"{k}: {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
     return EXIT_OK
-
-
-def cmd_import(args) -> int:
-    from shnor.importing.model import ERROR, ROW_ERROR, Hints
-    from shnor.services.imports import import_file
-    proc = procedure_arg(args.procedure)
-    year = year_arg(args.year) if args.year else None
-    store, actor = session(args)
-    territory = args.territory
-    if territory and store.territories.find(territory) is None and not store.territories.list().empty:
-        territory_arg(store, actor, territory)  # refuses with the list of known territories
-    hints = Hints(procedure=proc, year=year, territory=territory)
-    refused = False
-    for f in args.files:
-        path = Path(f)
-        if not path.is_file():
-            sys.stderr.write(f"{f}: файл не найден.\n")
-            refused = True
-            continue
-        rep = import_file(store, path, hints=hints, actor=actor.name, scope_territory_id=actor.territory_id)
-        (sys.stdout if rep.ok else sys.stderr).write(rep.summary_ru() + "\n")
-        for issue in rep.issues:
-            if issue.level == ERROR or issue.level == ROW_ERROR or not rep.ok:
-                sys.stderr.write("  " + ("ошибка: " if issue.level == ERROR else "пропущена строка: "
-                                         if issue.level == ROW_ERROR else "предупреждение: ") + issue.text() + "\n")
-            else:
-                sys.stdout.write("  предупреждение: " + issue.text() + "\n")
-        refused |= not rep.ok
-    return EXIT_REFUSED if refused else EXIT_OK
 
 
 def cmd_results(args) -> int:
@@ -115,12 +85,6 @@ def cmd_identify(args) -> int:
 def register(sub) -> None:
     sub.add_parser("init", help="создать или обновить базу").set_defaults(func=cmd_init)
     sub.add_parser("demo", help="построить демонстрационный регион").set_defaults(func=cmd_demo)
-    imp = sub.add_parser("import", help="загрузить файлы")
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--procedure", help="код процедуры, например VPR-MATH-5")
-    imp.add_argument("--year", help="учебный год, например 2020/2021")
-    imp.add_argument("--territory", help="территория, если файл её не называет")
-    imp.set_defaults(func=cmd_import)
     res = sub.add_parser("results", help="результаты за год")
     res.add_argument("--year", required=True)
     res.add_argument("--procedure")

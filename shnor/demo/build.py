@@ -7,7 +7,7 @@ from pathlib import Path
 from shnor.demo.files import write_files
 from shnor.demo.generate import YEARS, DemoRegion, generate_region
 from shnor.domain import events
-from shnor.domain.permissions import SYSTEM
+from shnor.domain.permissions import SYSTEM, User
 from shnor.domain.scales import is_low
 from shnor.importing.model import Hints
 
@@ -28,7 +28,7 @@ def _create_territories(store, region: DemoRegion) -> None:
         u.record(events.TERRITORY_ADDED, demo=True, territories=len(ids) + 1)
 
 
-def load_files(store, files: list[tuple[Path, Hints]], actor: str = "demo") -> tuple[list[dict], dict]:
+def load_files(store, files: list[tuple[Path, Hints]], actor: User = SYSTEM) -> tuple[list[dict], dict]:
     """Import files in order exactly as the CLI and the upload page do (sandboxed parse, import service).
     Raises RuntimeError naming the file, its status and the issues when a file is refused or needs mapping.
     Returns one report per file and the seconds spent (parsing happens inside import_file)."""
@@ -40,7 +40,7 @@ def load_files(store, files: list[tuple[Path, Hints]], actor: str = "demo") -> t
     reports: list[dict] = []
     for path, hints in files:
         t0 = time.perf_counter()
-        rep = import_file(store, path, hints=hints, actor=actor)
+        rep = import_file(store, path, actor, hints=hints)
         timings["import"] += time.perf_counter() - t0
         if rep.status not in ("stored", "duplicate"):
             details = "\n".join(i.text() for i in rep.issues[:20])

@@ -8,9 +8,9 @@ from shnor.importing.reading import read_sheets
 
 
 def _parsers():
-    # Order matters: the most specific layouts first.
-    from shnor.importing.layouts import vpr_protocol, fisoko_report, exam_table, template, registry
-    return [vpr_protocol, fisoko_report, template, registry, exam_table]
+    # the registry of layouts (shnor/importing/layouts/__init__.py ORDER): the most specific first
+    from shnor.importing import layouts
+    return layouts.modules()
 
 
 def parse_file(path: str | Path, file_name: str | None, hints: Hints,

@@ -1,33 +1,45 @@
 """Importing a file: parse (in a child process), match schools, store whole or not at all, undo.
 
-    report = import_file(store, path, hints=Hints(procedure="VPR-MATH-5", year=2020), actor="ivanova")
+    report = import_file(store, path, user, hints=Hints(procedure="VPR-MATH-5", year=2020))
+    message = undo_import(store, report.batch_id, user)
+
+Who may do what comes from the permission table (shnor/domain/permissions.py): importing needs
+Action.IMPORT (and Action.MAP_SCHOOL when mappings are given) within the user's territory; undo needs
+Action.UNDO_IMPORT, the batch's author being the owner (a bound methodist undoes only their own imports).
+A bound user's file changes only schools of their territory and its districts — placed by the school's OWN
+stored territory, not by what the file says — and never creates a territory; every row outside is counted
+and reported before anything is created. Only an unbound admin's registry moves a school between
+territories (an audited SCHOOL_MOVED with the old and new territory).
 
 Statuses: "stored", "duplicate" (an identical file is already stored: nothing changes), "refused" (errors:
 nothing stored), "needs_mapping" (rows name schools that match none: nothing stored until the methodist
 maps them once — the mapping is remembered), "preview" (dry run: everything checked, nothing kept).
-Every change is in one transaction with an import batch and an audit record; replaced values are kept so
-that an undo restores them.
+Every change is in one unit of work (shnor/store/db.py) with an import batch and typed events; replaced
+values are kept so that an undo restores them.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
-import pyarrow as pa
 
-from shnor.domain import procedures
-from shnor.store import Store
+from shnor.domain import events, procedures
 from shnor.domain.codes import login_key, norm_name
+from shnor.domain.matching import NEW_SCHOOL, RowKeys, SchoolMatcher
+from shnor.domain.permissions import Action, User, may, require
 from shnor.domain.years import format_school_year
 from shnor.importing.layouts.common import clean_code
-from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
+from shnor.importing.model import ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
+from shnor.importing.reading import MAX_UPLOAD_BYTES
 from shnor.importing.sandbox import parse_in_child
+from shnor.store import Store
 
-NEW_SCHOOL = -1  # a mapping target meaning "create a new school from the row"
+__all__ = ["NEW_SCHOOL", "ImportReport", "UnmatchedSchool", "import_file", "undo_import", "UndoRefused",
+           "history", "may_undo", "sha256_of", "mapping_key"]
+
+NO_TERRITORY = "Территория не указана"
 
 
 @dataclass
@@ -58,7 +70,9 @@ class ImportReport:
     unchanged: int = 0
     replaced: int = 0              # results that had other values before
     new_schools: list[str] = field(default_factory=list)
-    out_of_scope: int = 0
+    moved: list[str] = field(default_factory=list)          # «школа: из «А» в «Б»» (unbound admin's registry)
+    new_territories: list[str] = field(default_factory=list)
+    out_of_scope: int = 0          # rows left out: outside the user's territory, or what the user may not do
     unmatched: list[UnmatchedSchool] = field(default_factory=list)
     preview: pd.DataFrame | None = None
 
@@ -90,6 +104,11 @@ class ImportReport:
             text += f", без изменений: {self.unchanged}"
         if self.new_schools:
             text += f"; новых школ: {len(self.new_schools)}"
+        if self.new_territories:
+            text += f"; новых территорий: {len(self.new_territories)}"
+        if self.moved:
+            text += (f"; {'будут перенесены' if self.status == 'preview' else 'перенесены'} в другую территорию "
+                     f"школ: {len(self.moved)}")
         if self.out_of_scope:
             text += f"; пропущено строк вне вашей территории: {self.out_of_scope}"
         return text + "."
@@ -103,6 +122,10 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
+class UndoRefused(ValueError):
+    """An undo that cannot be done (no such batch, already undone); the message is Russian."""
+
+
 class _Refused(Exception):
     pass
 
@@ -111,122 +134,102 @@ class _NeedsMapping(Exception):
     pass
 
 
-# ---------------------------------------------------------------------------------------------
-# School matching
-# ---------------------------------------------------------------------------------------------
-class SchoolMatcher:
-    """Resolves SchoolRefs inside one transaction: login, exam code, ИНН, then name within the territory."""
+class _DryRun(Exception):
+    pass
 
-    def __init__(self, store: Store, cur: duckdb.DuckDBPyConnection, mappings: dict[str, int] | None):
-        self.store, self.cur = store, cur
-        self.mappings = mappings or {}
-        self._load()
 
-    def _load(self) -> None:
-        rows = self.cur.execute("SELECT id, login_key, exam_code_oge, exam_code_ege, inn, ogrn, short_name, "
-                                "full_name, territory_id FROM schools").fetchall()
-        self.by_login: dict[str, int] = {}
-        self.by_code: dict[str, set[int]] = {}
-        self.by_inn: dict[str, set[int]] = {}
-        self.by_ogrn: dict[str, set[int]] = {}
-        self.by_name: dict[tuple[str, int], set[int]] = {}
-        self.labels: dict[int, str] = {}
-        for sid, lk, oge, ege, inn, ogrn, short, full, tid in rows:
-            if lk:
-                self.by_login[lk] = sid
-            for c in {oge, ege} - {None}:
-                self.by_code.setdefault(c, set()).add(sid)
-            if inn:
-                self.by_inn.setdefault(inn, set()).add(sid)
-            if ogrn:
-                self.by_ogrn.setdefault(ogrn, set()).add(sid)
-            for n in {norm_name(short), norm_name(full)} - {""}:
-                self.by_name.setdefault((n, tid), set()).add(sid)
-            self.labels[sid] = short
-        for kind, value, tid, sid in self.cur.execute(
-                "SELECT kind, value_norm, territory_id, school_id FROM school_aliases").fetchall():
-            if kind == "code":
-                self.by_code.setdefault(value, set()).add(sid)
-            else:
-                self.by_name.setdefault((value, tid), set()).add(sid)
-
-    def add(self, sid: int, ref: SchoolRef, tid: int) -> None:
-        lk = login_key(ref.login)
-        if lk:
-            self.by_login[lk] = sid
-        if ref.name:
-            self.by_name.setdefault((norm_name(ref.name), tid), set()).add(sid)
-        self.labels[sid] = ref.name or ref.login or str(sid)
-
-    @staticmethod
-    def mapping_key(ref: SchoolRef) -> str:
-        return " | ".join(x or "" for x in (ref.territory, clean_code(ref.exam_code) or clean_code(ref.inn),
-                                             ref.name))
-
-    def resolve(self, ref: SchoolRef, tid: int | None) -> tuple[int | None, str]:
-        """(school id or None, reason in Russian when None)."""
-        key = self.mapping_key(ref)
-        if key in self.mappings:
-            return self.mappings[key], ""
-        lk = login_key(ref.login)
-        if lk and lk in self.by_login:
-            return self.by_login[lk], ""
-        reasons = []
-        for label, value, index in (("код ОО", clean_code(ref.exam_code), self.by_code),
-                                    ("ИНН", clean_code(ref.inn), self.by_inn),
-                                    ("ОГРН", clean_code(ref.ogrn), self.by_ogrn)):
-            if not value:
-                continue
-            hits = index.get(value, set())
-            if len(hits) == 1:
-                return next(iter(hits)), ""
-            if len(hits) > 1:
-                reasons.append(f"{label} «{value}» есть у нескольких школ")
-        n = norm_name(ref.name)
-        if n:
-            hits = self.by_name.get((n, tid), set()) if tid is not None else set()
-            if len(hits) == 1:
-                return next(iter(hits)), ""
-            if len(hits) > 1:
-                reasons.append("такое наименование есть у нескольких школ территории")
-            else:
-                reasons.append("школа с таким наименованием в территории не найдена")
-        return None, "; ".join(reasons) or "в строке нет ни логина, ни кода, ни наименования школы"
-
-    def candidates(self, ref: SchoolRef, tid: int | None, limit: int = 5) -> list[tuple[int, str]]:
-        """Schools of the territory whose names share the most words with the row's name."""
-        words = set(norm_name(ref.name).split())
-        scored = []
-        for (n, t), sids in self.by_name.items():
-            if tid is not None and t != tid:
-                continue
-            common = len(words & set(n.split()))
-            if common:
-                for sid in sids:
-                    scored.append((common, sid))
-        seen, out = set(), []
-        for _, sid in sorted(scored, reverse=True):
-            if sid not in seen:
-                seen.add(sid)
-                out.append((sid, self.labels.get(sid, str(sid))))
-            if len(out) >= limit:
-                break
-        return out
+class _Duplicate(Exception):
+    def __init__(self, batch_id: int | None):
+        super().__init__(batch_id)
+        self.batch_id = batch_id
 
 
 # ---------------------------------------------------------------------------------------------
-# Storing
+# Keys of a row, territories, the user's scope
 # ---------------------------------------------------------------------------------------------
-_RESULT_COLS = ["participants", "low_count", "mark2", "mark3", "mark4", "mark5", "mean_score", "score_hist",
-                "task_points", "task_max", "journal_below", "journal_equal", "journal_above", "round_date",
-                "grade_written"]
+def mapping_key(ref: SchoolRef) -> str:
+    """The key of a row in the mapping form: territory | code (exam code or ИНН) | name, as written."""
+    return " | ".join(x or "" for x in (ref.territory, clean_code(ref.exam_code) or clean_code(ref.inn), ref.name))
 
 
+def _keys(ref: SchoolRef) -> RowKeys:
+    return RowKeys(login=login_key(ref.login), exam_code=clean_code(ref.exam_code), inn=clean_code(ref.inn),
+                   ogrn=clean_code(ref.ogrn), name=ref.name, mapping_key=mapping_key(ref))
+
+
+def _in_place(user: User, territory_id: int | None, district_id: int | None, action: Action = Action.IMPORT) -> bool:
+    """May the user act on a school placed in this territory (or district)."""
+    return any(may(user, action, t) for t in (territory_id, district_id) if t is not None)
+
+
+class _Territories:
+    """Territories named in a file, found once; new ones are only planned until the rows are sorted out,
+    then created (TERRITORY_ADDED) — never for a user bound to a territory."""
+
+    def __init__(self, u, user: User, batch_id: int):
+        self.u, self.user, self.batch_id = u, user, batch_id
+        self._found: dict[str, int | None] = {}
+        self.created: dict[str, int] = {}
+
+    def find(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        if name not in self._found:
+            self._found[name] = self.u.territories.find_or_none(name)
+        return self._found[name] or self.created.get(name)
+
+    def may_create(self) -> bool:
+        """A new territory lands at the level of the whole region: only a user bound to none may add one."""
+        return may(self.user, Action.IMPORT, None)
+
+    def create(self, name: str, kind: str = "municipality", parent_id: int | None = None) -> int:
+        tid = self.find(name)
+        if tid is not None:
+            return tid
+        tid = self.u.territories.add(name, kind=kind, parent_id=parent_id)
+        self.created[name] = tid
+        self.u.record(events.TERRITORY_ADDED, territory_id=tid, territory=self.u.territories.name(tid), kind=kind,
+                      parent_id=parent_id, batch=self.batch_id)
+        return tid
+
+    def label(self, tid: int | None) -> str:
+        return (self.u.territories.name(tid) or str(tid)) if tid is not None else "не указана"
+
+
+def _left_out(rep: ImportReport, file_name: str, row, message: str) -> None:
+    rep.out_of_scope += 1
+    rep.issues.append(Issue(WARNING, message + " — строка не сохранена", file=file_name,
+                            sheet=getattr(row, "source_sheet", None), row=getattr(row, "source_row", None)))
+
+
+def _out_of_scope(rep: ImportReport, user: User, file_name: str, row, matcher: SchoolMatcher, sid: int,
+                  file_tid: int | None, terr: _Territories) -> None:
+    """A row of a school outside the user's territory: counted; told row by row only when the file places the
+    school in the user's territory (the school's own stored territory decides)."""
+    rep.out_of_scope += 1
+    if file_tid is not None and may(user, Action.IMPORT, file_tid):
+        t, _ = matcher.place(sid)
+        rep.issues.append(Issue(WARNING, f"школа «{matcher.labels.get(sid)}» в реестре относится к территории "
+                                f"«{terr.label(t)}», а не к вашей, хотя в файле указана «{terr.label(file_tid)}» — "
+                                "строка не сохранена", file=file_name, sheet=getattr(row, "source_sheet", None),
+                                row=getattr(row, "source_row", None)))
+
+
+def _new_territory_refused(name: str) -> str:
+    return (f"территории «{name}» нет в справочнике, а добавлять территории может только пользователь, не "
+            "привязанный к территории")
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
 def _jsonable(d: dict | None) -> str | None:
+    import json
     return None if d is None else json.dumps({str(k): v for k, v in d.items()}, ensure_ascii=False, sort_keys=True)
 
 
 def _result_values(r: ResultRow) -> list:
+    """The stored values of a result, in shnor/store/results.py VALUE_COLS order."""
     m = r.marks or {}
     j = r.journal_cmp or {}
     return [r.participants, r.low_count, m.get(2), m.get(3), m.get(4), m.get(5),
@@ -249,104 +252,100 @@ def _same(old: tuple, new: list) -> bool:
     return True
 
 
-def _territory_for(store: Store, cur, text: str | None, hint: str | None, create: bool,
-                   cache: dict | None = None) -> int | None:
-    name = text or hint
-    if not name:
-        return None
-    if cache is not None and (name, create) in cache:
-        return cache[(name, create)]
-    tid = store.territory_id(name, cur)
-    if tid is None and create:
-        tid = store.ensure_territory(cur, name)
-    if cache is not None and tid is not None:
-        cache[(name, create)] = tid
-    return tid
+def _preview_row(matcher: SchoolMatcher, sid: int, r: ResultRow, status: str) -> dict:
+    return {"Школа": matcher.labels.get(sid, str(sid)), "Процедура": procedures.name_ru(r.procedure),
+            "Учебный год": format_school_year(r.year), "Участников": r.participants,
+            "Низкий результат, чел.": r.low_count,
+            "Доля": round(r.low_count / r.participants, 4) if r.participants else None, "Изменение": status}
 
 
-def _school_places(cur) -> dict[int, tuple[int, int | None]]:
-    return {sid: (t, d) for sid, t, d in cur.execute("SELECT id, territory_id, district_id FROM schools").fetchall()}
-
-
-def _create_school(store: Store, cur, ref: SchoolRef, tid: int, batch_id: int | None) -> int:
-    lk = login_key(ref.login)
-    name = ref.name or (ref.login or "Школа без наименования")
-    return cur.execute(
-        "INSERT INTO schools (login_key, fisoko_login, inn, ogrn, exam_code_oge, short_name, territory_id, "
-        "created_batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [lk, ref.login.strip().lower() if ref.login else None, clean_code(ref.inn), clean_code(ref.ogrn),
-         clean_code(ref.exam_code), name, tid, batch_id]).fetchone()[0]
-
-
-def _update_login_forms(cur, logins: dict[int, str]) -> None:
-    """Keep the latest known form of a login: edu… once seen."""
-    edu = [(lg.strip().lower(), sid) for sid, lg in logins.items() if lg and lg.strip().lower().startswith("edu")]
-    if edu:
-        cur.executemany("UPDATE schools SET fisoko_login = ? WHERE id = ? AND (fisoko_login IS NULL OR "
-                        "fisoko_login LIKE 'sch%')", edu)
-
-
-def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hints: Hints,
-                   matcher: SchoolMatcher, scope_ids: set[int] | None, batch_id: int) -> list[dict]:
-    preview = []
+def _store_results(u, user: User, parsed: ParsedFile, rep: ImportReport, hints: Hints, matcher: SchoolMatcher,
+                   terr: _Territories, batch_id: int) -> list[dict]:
+    fname = parsed.file_name
     unmatched: dict[str, UnmatchedSchool] = {}
     resolved: list[tuple[ResultRow, int]] = []
-    tcache: dict = {}
+    to_create: list[tuple[ResultRow, RowKeys, str | None]] = []   # (row, keys, territory name or None)
+    # 1. every row sorted out — in the user's territory, left out, new school, unmatched — before any change
     for r in parsed.results:
-        tid = _territory_for(store, cur, r.school.territory, hints.territory, create=bool(r.school.login),
-                             cache=tcache)
-        sid, reason = matcher.resolve(r.school, tid)
-        if sid == NEW_SCHOOL or (sid is None and login_key(r.school.login)):
-            if tid is None:
-                tid = _territory_for(store, cur, None, hints.territory, create=True) or store.ensure_territory(
-                    cur, "Территория не указана")
-            sid = _create_school(store, cur, r.school, tid, batch_id)
-            matcher.add(sid, r.school, tid)
-            rep.new_schools.append(r.school.name or r.school.login or str(sid))
-            who = " ".join(x for x in (r.school.login, f"«{r.school.name}»" if r.school.name else None) if x)
-            rep.issues.append(Issue(WARNING, f"школы {who} не было в реестре — она добавлена по логину ФИС ОКО "
-                                    f"(территория: {r.school.territory or hints.territory or 'не указана'})",
-                                    file=parsed.file_name, sheet=r.source_sheet, row=r.source_row))
-        if sid is None:
-            key = matcher.mapping_key(r.school)
-            u = unmatched.get(key)
-            if u is None:
-                u = unmatched[key] = UnmatchedSchool(key, r.school.name, r.school.territory or hints.territory,
-                                                     r.school.exam_code or r.school.inn, [], reason,
-                                                     matcher.candidates(r.school, tid))
-            if r.source_row is not None:
-                u.rows.append(r.source_row)
+        keys = _keys(r.school)
+        tname = r.school.territory or hints.territory
+        tid = terr.find(tname)
+        sid, reason = matcher.resolve(keys, tid)
+        if sid is not None and sid != NEW_SCHOOL:
+            if not _in_place(user, *matcher.place(sid)):
+                _out_of_scope(rep, user, fname, r, matcher, sid, tid, terr)
+            else:
+                resolved.append((r, sid))
             continue
-        resolved.append((r, sid))
+        if sid == NEW_SCHOOL or keys.login:      # a new school: from its login, or so mapped
+            if tid is not None:
+                if not may(user, Action.IMPORT, tid):
+                    rep.out_of_scope += 1
+                    continue
+            elif tname:
+                if not terr.may_create():
+                    _left_out(rep, fname, r, _new_territory_refused(tname))
+                    continue
+            elif not terr.may_create():
+                _left_out(rep, fname, r, f"школы {r.school.login or r.school.name or ''} нет в реестре, а территория "
+                                         "в строке не указана")
+                continue
+            to_create.append((r, keys, tname))
+            continue
+        if user.bound and tname and (tid is None or not may(user, Action.IMPORT, tid)):
+            rep.out_of_scope += 1   # a school of another territory (or of one not in the registry)
+            continue
+        u_ = unmatched.get(keys.mapping_key)
+        if u_ is None:
+            u_ = unmatched[keys.mapping_key] = UnmatchedSchool(
+                keys.mapping_key, r.school.name, tname, r.school.exam_code or r.school.inn, [], reason,
+                matcher.candidates(keys, tid))
+        if r.source_row is not None:
+            u_.rows.append(r.source_row)
     if unmatched:
         rep.unmatched = list(unmatched.values())
-        for u in rep.unmatched:
-            rows = ", ".join(str(x) for x in u.rows[:10]) + (" …" if len(u.rows) > 10 else "")
-            rep.issues.append(Issue(ERROR, f"школа «{u.name or u.code}» ({u.territory or 'территория не указана'}) "
-                                    f"не сопоставлена: {u.reason}. Сопоставьте её со школой реестра "
-                                    f"(строки: {rows})", file=parsed.file_name))
+        for x in rep.unmatched:
+            rows = ", ".join(str(n) for n in x.rows[:10]) + (" …" if len(x.rows) > 10 else "")
+            rep.issues.append(Issue(ERROR, f"школа «{x.name or x.code}» ({x.territory or 'территория не указана'}) "
+                                    f"не сопоставлена: {x.reason}. Сопоставьте её со школой реестра "
+                                    f"(строки: {rows})", file=fname))
         raise _NeedsMapping()
-    places = _school_places(cur) if scope_ids is not None else {}
+    # 2. new schools (and, for an unbound user, their new territories)
+    for r, keys, tname in to_create:
+        sid, _ = matcher.resolve(keys, terr.find(tname))   # an earlier row of the file may have created it
+        if sid is None or sid == NEW_SCHOOL:
+            tid = terr.create(tname or NO_TERRITORY)
+            ref = r.school
+            sid = u.schools.create({"login_key": keys.login, "fisoko_login": ref.login.strip().lower() if ref.login
+                                    else None, "inn": keys.inn, "ogrn": keys.ogrn, "exam_code_oge": keys.exam_code,
+                                    "short_name": ref.name or ref.login or "Школа без наименования",
+                                    "territory_id": tid}, batch_id)
+            matcher.add(sid, keys, tid)
+            rep.new_schools.append(ref.name or ref.login or str(sid))
+            who = " ".join(x for x in (ref.login, f"«{ref.name}»" if ref.name else None) if x)
+            rep.issues.append(Issue(WARNING, f"школы {who} не было в реестре — она добавлена по логину ФИС ОКО "
+                                    f"(территория: {tname or 'не указана'})",
+                                    file=fname, sheet=r.source_sheet, row=r.source_row))
+        resolved.append((r, sid))
+    # 3. the results: checked for duplicates, compared with what is stored, replaced in three statements
+    preview: list[dict] = []
     seen: set[tuple[int, str, int]] = set()
     incoming: list[tuple[tuple[int, str, int], ResultRow, list]] = []
     logins: dict[int, str] = {}
-    for r, sid in resolved:
-        if scope_ids is not None and not set(places.get(sid, ())) & scope_ids:
-            rep.out_of_scope += 1
-            continue
+    for r, sid in sorted(resolved, key=lambda x: (x[0].source_row or 0)):
         key = (sid, r.procedure, r.year)
         if key in seen:
             rep.issues.append(Issue(ERROR, "в файле два результата одной школы по одной процедуре за один год "
                                     f"({procedures.name_ru(r.procedure)}, {format_school_year(r.year)})",
-                                    file=parsed.file_name, sheet=r.source_sheet, row=r.source_row))
+                                    file=fname, sheet=r.source_sheet, row=r.source_row))
             raise _Refused()
         seen.add(key)
         if r.school.login:
             logins[sid] = r.school.login
         incoming.append((key, r, _result_values(r)))
-    _update_login_forms(cur, logins)
-    old_rows = _existing_results(cur, [k for k, _, _ in incoming])
-    replacements, inserts = [], []
+    u.schools.keep_edu_logins(logins)
+    old_rows = u.results.existing([k for k, _, _ in incoming])
+    rows = []
     for key, r, values in incoming:
         old = old_rows.get(key)
         status = "новый"
@@ -355,154 +354,184 @@ def _store_results(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hin
                 rep.unchanged += 1
                 preview.append(_preview_row(matcher, key[0], r, "без изменений"))
                 continue
-            replacements.append((batch_id, *key, json.dumps(dict(zip(_RESULT_COLS + ["batch_id"], old)), default=str)))
             rep.replaced += 1
             status = "замена"
-        else:
-            replacements.append((batch_id, *key, None))
-        inserts.append((*key, *values, batch_id))
+        rows.append((key, values, old))
         rep.rows_stored += 1
         preview.append(_preview_row(matcher, key[0], r, status))
-    _bulk_replace(cur, replacements, inserts)
+    u.results.replace_bulk(batch_id, rows)
     return preview
 
 
-_KEY_SCHEMA = pa.schema([("school_id", pa.int32()), ("procedure", pa.string()), ("year", pa.int32())])
-_RESULT_SCHEMA = pa.schema(list(_KEY_SCHEMA) + [
-    ("participants", pa.int32()), ("low_count", pa.int32()), ("mark2", pa.int32()), ("mark3", pa.int32()),
-    ("mark4", pa.int32()), ("mark5", pa.int32()), ("mean_score", pa.float64()), ("score_hist", pa.string()),
-    ("task_points", pa.string()), ("task_max", pa.string()), ("journal_below", pa.int32()),
-    ("journal_equal", pa.int32()), ("journal_above", pa.int32()), ("round_date", pa.string()),
-    ("grade_written", pa.int32()), ("batch_id", pa.int32())])
-_REPL_SCHEMA = pa.schema([("batch_id", pa.int32())] + list(_KEY_SCHEMA) + [("old_row", pa.string())])
+# ---------------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------------
+def _registry_fields(g: RegistryRow, keys: RowKeys) -> dict:
+    ref = g.school
+    return {"fisoko_login": ref.login.strip().lower() if ref.login else None, "login_key": keys.login,
+            "inn": keys.inn, "ogrn": keys.ogrn, "exam_code_oge": clean_code(g.exam_code_oge or ref.exam_code),
+            "exam_code_ege": clean_code(g.exam_code_ege), "short_name": g.short_name or ref.name,
+            "full_name": g.full_name, "school_type": g.school_type, "ownership": g.ownership,
+            "is_shnsu": g.is_shnsu, "is_rural": g.is_rural, "active_from": g.active_from, "active_to": g.active_to}
 
 
-def _table(rows: list[tuple], schema: pa.Schema) -> pa.Table:
-    cols = list(zip(*rows)) if rows else [[] for _ in schema]
-    return pa.table([pa.array(list(c), type=f.type) for c, f in zip(cols, schema)], schema=schema)
+@dataclass
+class _RegistryPlan:
+    row: RegistryRow
+    keys: RowKeys
+    sid: int | None                 # None: a new school
+    tname: str
+    tid: int | None                 # None: a new territory (an unbound user only)
+    dname: str | None
+    did: int | None                 # None with dname: a new district (an unbound user only)
+    moves: bool = False
 
 
-def _existing_results(cur, keys: list[tuple[int, str, int]]) -> dict[tuple, tuple]:
-    """Stored values of the file's (school, procedure, year) keys, in one query."""
-    if not keys:
-        return {}
-    cur.register("incoming_keys", _table(keys, _KEY_SCHEMA))
-    try:
-        rows = cur.execute(f"SELECT r.school_id, r.procedure, r.year, {', '.join('r.' + c for c in _RESULT_COLS)}, "
-                           "r.batch_id FROM results r JOIN incoming_keys k USING (school_id, procedure, year)"
-                           ).fetchall()
-    finally:
-        cur.unregister("incoming_keys")
-    return {tuple(row[:3]): tuple(row[3:]) for row in rows}
-
-
-def _bulk_replace(cur, replacements: list[tuple], inserts: list[tuple]) -> None:
-    """Record what is replaced, remove it, insert the new values: three set-based statements."""
-    if not inserts:
-        return
-    cur.register("repl", _table(replacements, _REPL_SCHEMA))
-    cur.register("new_rows", _table(inserts, _RESULT_SCHEMA))
-    try:
-        cur.execute("INSERT INTO result_replacements (batch_id, school_id, procedure, year, old_row) "
-                    "SELECT batch_id, school_id, procedure, year, old_row FROM repl")
-        cur.execute("DELETE FROM results WHERE (school_id, procedure, year) IN "
-                    "(SELECT (school_id, procedure, year) FROM new_rows)")
-        cols = ", ".join(f.name for f in _RESULT_SCHEMA)
-        cur.execute(f"INSERT INTO results ({cols}) SELECT {cols} FROM new_rows")
-    finally:
-        cur.unregister("repl")
-        cur.unregister("new_rows")
-
-
-def _preview_row(matcher: SchoolMatcher, sid: int, r: ResultRow, status: str) -> dict:
-    return {"Школа": matcher.labels.get(sid, str(sid)), "Процедура": procedures.name_ru(r.procedure),
-            "Учебный год": format_school_year(r.year), "Участников": r.participants,
-            "Низкий результат, чел.": r.low_count,
-            "Доля": round(r.low_count / r.participants, 4) if r.participants else None, "Изменение": status}
-
-
-_REG_FIELDS = ["fisoko_login", "login_key", "inn", "ogrn", "exam_code_oge", "exam_code_ege", "short_name",
-               "full_name", "territory_id", "district_id", "school_type", "ownership", "is_shnsu", "is_rural",
-               "active_from", "active_to"]
-
-
-def _store_registry(store: Store, cur, parsed: ParsedFile, rep: ImportReport, hints: Hints,
-                    matcher: SchoolMatcher, scope_ids: set[int] | None, batch_id: int) -> list[dict]:
-    preview = []
-    tcache: dict = {}
+def _store_registry(u, user: User, parsed: ParsedFile, rep: ImportReport, hints: Hints, matcher: SchoolMatcher,
+                    terr: _Territories, batch_id: int) -> list[dict]:
+    fname = parsed.file_name
+    plans: list[_RegistryPlan] = []
+    # 1. every row sorted out before any change
     for g in parsed.registry:
         ref = g.school
-        tid = _territory_for(store, cur, ref.territory, hints.territory, create=True, cache=tcache)
-        if tid is None:
-            rep.issues.append(Issue(ERROR, "не указана территория школы", file=parsed.file_name,
-                                    sheet=g.source_sheet, row=g.source_row))
+        keys = _keys(ref)
+        tname = ref.territory or hints.territory
+        if not tname:
+            rep.issues.append(Issue(ERROR, "не указана территория школы", file=fname, sheet=g.source_sheet,
+                                    row=g.source_row))
             raise _Refused()
-        did = None
-        if ref.district:
-            did = store.ensure_territory(cur, ref.district, kind="district", parent_id=tid)
-        if scope_ids is not None and tid not in scope_ids and did not in scope_ids:
+        tid = terr.find(tname)
+        did = terr.find(ref.district) if ref.district else None
+        sid, _ = matcher.resolve(keys, tid)
+        sid = None if sid == NEW_SCHOOL else sid
+        moves = False
+        if sid is not None:
+            old_t, old_d = matcher.place(sid)
+            if not _in_place(user, old_t, old_d):       # the school's own territory decides, not the file
+                _out_of_scope(rep, user, fname, g, matcher, sid, tid, terr)
+                continue
+            moves = tid != old_t
+            if moves and not may(user, Action.MOVE_SCHOOL, None):
+                _left_out(rep, fname, g, f"строка переносит школу «{matcher.labels.get(sid)}» из территории "
+                                         f"«{terr.label(old_t)}» в «{tname}», а переносить школы между территориями "
+                                         "может только администратор всего региона")
+                continue
+            if not ref.district:
+                did = old_d if not moves else None
+        if tid is not None and not _in_place(user, tid, did):
             rep.out_of_scope += 1
             continue
-        new = {"fisoko_login": ref.login.strip().lower() if ref.login else None, "login_key": login_key(ref.login),
-               "inn": clean_code(ref.inn), "ogrn": clean_code(ref.ogrn),
-               "exam_code_oge": clean_code(g.exam_code_oge or ref.exam_code),
-               "exam_code_ege": clean_code(g.exam_code_ege), "short_name": g.short_name or ref.name,
-               "full_name": g.full_name, "territory_id": tid, "district_id": did, "school_type": g.school_type,
-               "ownership": g.ownership, "is_shnsu": g.is_shnsu, "is_rural": g.is_rural,
-               "active_from": g.active_from, "active_to": g.active_to}
-        sid, _ = matcher.resolve(ref, tid)
-        if sid is None or sid == NEW_SCHOOL:
-            if not new["short_name"]:
-                rep.issues.append(Issue(ERROR, "у новой школы нет наименования", file=parsed.file_name,
-                                        sheet=g.source_sheet, row=g.source_row))
-                raise _Refused()
-            cols = [k for k, v in new.items() if v is not None]
-            sid = cur.execute(f"INSERT INTO schools ({', '.join(cols)}, created_batch) VALUES "
-                              f"({', '.join('?' * len(cols))}, ?) RETURNING id",
-                              [new[c] for c in cols] + [batch_id]).fetchone()[0]
-            cur.execute("INSERT INTO school_snapshots (batch_id, school_id, old_row) VALUES (?, ?, NULL)",
-                        [batch_id, sid])
-            matcher.add(sid, ref, tid)
+        if tid is None or (ref.district and did is None):
+            if not terr.may_create():
+                _left_out(rep, fname, g, _new_territory_refused(tname if tid is None else ref.district))
+                continue
+        if sid is None and not _registry_fields(g, keys)["short_name"]:
+            rep.issues.append(Issue(ERROR, "у новой школы нет наименования", file=fname, sheet=g.source_sheet,
+                                    row=g.source_row))
+            raise _Refused()
+        plans.append(_RegistryPlan(g, keys, sid, tname, tid, ref.district, did if ref.district else None, moves))
+    # 2. the changes
+    preview: list[dict] = []
+    snapshotted: set[int] = set()
+    for p in plans:
+        g = p.row
+        tid = p.tid if p.tid is not None else terr.create(p.tname)
+        did = None
+        if p.dname:
+            did = p.did if p.did is not None else terr.create(p.dname, kind="district", parent_id=tid)
+        new = _registry_fields(g, p.keys) | {"territory_id": tid, "district_id": did}
+        sid = p.sid
+        if sid is None:
+            sid, _ = matcher.resolve(p.keys, tid)     # an earlier row of the file may have created it
+            sid = None if sid == NEW_SCHOOL else sid
+        if sid is None:
+            sid = u.schools.create(new, batch_id)
+            u.schools.add_snapshot(batch_id, sid, None)
+            snapshotted.add(sid)
+            matcher.add(sid, p.keys, tid, did)
             rep.rows_stored += 1
-            preview.append({"Школа": new["short_name"], "Территория": ref.territory, "Изменение": "новая"})
+            preview.append({"Школа": new["short_name"], "Территория": p.tname, "Изменение": "новая"})
             continue
-        old = dict(zip(_REG_FIELDS, cur.execute(f"SELECT {', '.join(_REG_FIELDS)} FROM schools WHERE id = ?",
-                                                [sid]).fetchone()))
+        old = u.schools.registry_row(sid)
         if old["fisoko_login"] and new["fisoko_login"] and old["fisoko_login"].startswith("edu") \
                 and new["fisoko_login"].startswith("sch"):
             new["fisoko_login"] = old["fisoko_login"]  # keep the latest known form
         changes = {k: v for k, v in new.items() if v is not None and v != old[k]}
+        if old["territory_id"] != tid:
+            changes["district_id"] = did      # a district of the old territory does not follow the school
         if not changes:
             rep.unchanged += 1
             continue
-        cur.execute("INSERT INTO school_snapshots (batch_id, school_id, old_row) VALUES (?, ?, ?)",
-                    [batch_id, sid, json.dumps(old, default=str)])
-        cur.execute(f"UPDATE schools SET {', '.join(k + ' = ?' for k in changes)} WHERE id = ?",
-                    list(changes.values()) + [sid])
+        if sid not in snapshotted:
+            u.schools.add_snapshot(batch_id, sid, old)
+            snapshotted.add(sid)
+        u.schools.update(sid, changes)
+        name = new["short_name"] or old["short_name"]
+        if "territory_id" in changes:
+            move = {"school_id": sid, "school": name, "from_territory_id": old["territory_id"],
+                    "from_territory": terr.label(old["territory_id"]), "to_territory_id": tid,
+                    "to_territory": terr.label(tid), "batch": batch_id}
+            u.record(events.SCHOOL_MOVED, **move)
+            rep.moved.append(f"«{name}»: из «{move['from_territory']}» в «{move['to_territory']}»")
+            rep.issues.append(Issue(WARNING, f"школа «{name}» переносится из территории «{move['from_territory']}» "
+                                    f"в «{move['to_territory']}»", file=fname, sheet=g.source_sheet,
+                                    row=g.source_row))
+        matcher.places[sid] = (tid, changes.get("district_id", old["district_id"]))
         rep.rows_stored += 1
         rep.replaced += 1
-        preview.append({"Школа": new["short_name"] or old["short_name"], "Территория": ref.territory,
-                        "Изменение": "обновлена: " + ", ".join(changes)})
+        preview.append({"Школа": name, "Территория": p.tname, "Изменение": "обновлена: " + ", ".join(changes)})
     return preview
 
 
-def import_file(store: Store, path: str | Path, file_name: str | None = None, hints: Hints | None = None,
-                actor: str | None = None, scope_territory_id: int | None = None,
+# ---------------------------------------------------------------------------------------------
+# Mappings
+# ---------------------------------------------------------------------------------------------
+def _remember_mappings(u, user: User, matcher: SchoolMatcher, mappings: dict[str, int], parsed: ParsedFile,
+                       terr: _Territories, hints: Hints, batch_id: int) -> None:
+    """A methodist's mapping of a name/code to a school is kept, so the next file matches by itself."""
+    refs = {mapping_key(r.school): r.school for r in parsed.results}
+    refs.update({mapping_key(g.school): g.school for g in parsed.registry})
+    for key, sid in mappings.items():
+        ref = refs.get(key)
+        if ref is None or sid in (None, NEW_SCHOOL) or not _in_place(user, *matcher.place(sid), Action.MAP_SCHOOL):
+            continue
+        code = clean_code(ref.exam_code) or clean_code(ref.inn)
+        tid = terr.find(ref.territory or hints.territory)
+        if code:
+            u.schools.add_alias("code", code, None, sid, user.name)
+        if ref.name:
+            u.schools.add_alias("name", norm_name(ref.name), tid, sid, user.name)
+        if code or ref.name:
+            u.record(events.SCHOOL_MAPPED, key=key, school_id=sid, school=matcher.labels.get(sid), code=code,
+                     name=ref.name, territory_id=tid, batch=batch_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The use cases
+# ---------------------------------------------------------------------------------------------
+def import_file(store: Store, path: str | Path, user: User, file_name: str | None = None, hints: Hints | None = None,
                 mappings: dict[str, int] | None = None, dry_run: bool = False,
                 parsed: ParsedFile | None = None) -> ImportReport:
-    """Import one file. Never raises for bad input: the report says what happened, in Russian."""
+    """Import one file as `user`. Raises Forbidden (Russian) when the user may not import (or map schools);
+    never raises for bad input: the report says what happened, in Russian."""
+    require(user, Action.IMPORT, user.territory_id)
+    if mappings:
+        require(user, Action.MAP_SCHOOL, user.territory_id)
     hints = hints or Hints()
     path = Path(path)
     file_name = file_name or path.name
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        rep = ImportReport(file_name=file_name, sha256="", status="refused")
+        rep.issues.append(Issue(ERROR, f"файл больше {MAX_UPLOAD_BYTES // (1024 * 1024)} МБ "
+                                       f"({size / 1024 / 1024:.0f} МБ) — такой файл не принимается. Разделите "
+                                       "его на части или сохраните без лишних листов.", file=file_name))
+        return rep
     sha = sha256_of(path)
     rep = ImportReport(file_name=file_name, sha256=sha, status="refused")
     dup = store.imports.stored_batch_of(sha)
     if dup is not None:
-        rep.status = "duplicate"
-        rep.batch_id = dup
-        rep.issues.append(Issue(WARNING, "уже загружен — файл с таким же содержимым сохранён ранее, ничего не "
-                                         "изменено", file=file_name))
-        return rep
+        return _duplicate(rep, dup)
     if parsed is None:
         parsed = parse_in_child(path, file_name, hints, store.reference.mark_scales())
     rep.layout, rep.layout_ru = parsed.layout, parsed.layout_ru
@@ -511,32 +540,30 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
     rep.issues.extend(parsed.issues)
     if parsed.refused:
         return rep
-    scope_ids = None
-    if scope_territory_id is not None:
-        ids = store.territories.subtree(scope_territory_id)
-        scope_ids = set(ids) if ids is not None else None
     try:
-        with store.transaction() as cur:
-            batch_id = cur.execute(
-                "INSERT INTO import_batches (file_name, sha256, layout, procedure, year, rows_read, status, "
-                "created_by) VALUES (?, ?, ?, ?, ?, ?, 'stored', ?) RETURNING id",
-                [file_name, sha, parsed.layout, parsed.procedure, parsed.year, parsed.rows_read, actor]).fetchone()[0]
-            matcher = SchoolMatcher(store, cur, mappings)
-            if parsed.registry:
-                preview = _store_registry(store, cur, parsed, rep, hints, matcher, scope_ids, batch_id)
-            else:
-                preview = _store_results(store, cur, parsed, rep, hints, matcher, scope_ids, batch_id)
+        with store.unit(user) as u:
+            dup = u.imports.stored_batch_of(sha)      # again inside the unit: another user may have just saved it
+            if dup is not None:
+                raise _Duplicate(dup)
+            batch_id = u.imports.create(file_name, sha, parsed.layout, parsed.procedure, parsed.year,
+                                        parsed.rows_read, user.name)
+            if not u.imports.claim_file(sha, batch_id):
+                raise _Duplicate(u.imports.stored_batch_of(sha))
+            matcher = SchoolMatcher(u.schools.match_records(), u.schools.aliases(), mappings)
+            terr = _Territories(u, user, batch_id)
+            store_rows = _store_registry if parsed.registry else _store_results
+            preview = store_rows(u, user, parsed, rep, hints, matcher, terr, batch_id)
+            rep.new_territories = list(terr.created)
             if mappings:
-                _remember_mappings(cur, matcher, mappings, parsed, store, hints, actor)
+                _remember_mappings(u, user, matcher, mappings, parsed, terr, hints, batch_id)
             if rep.out_of_scope:
-                rep.issues.append(Issue(WARNING, f"строк вне вашей территории: {rep.out_of_scope} — они не сохранены",
-                                        file=file_name))
+                rep.issues.append(Issue(WARNING, f"строк вне вашей территории (или с изменениями, которые вам не "
+                                                 f"разрешены): {rep.out_of_scope} — они не сохранены", file=file_name))
             rep.preview = pd.DataFrame(preview)
-            cur.execute("UPDATE import_batches SET rows_stored = ?, report = ? WHERE id = ?",
-                        [rep.rows_stored, json.dumps([i.text() for i in rep.issues if i.level != ERROR],
-                                                     ensure_ascii=False), batch_id])
-            store.legacy_audit(cur, actor, "import", {"batch": batch_id, "file": file_name, "sha256": sha,
-                                               "stored": rep.rows_stored, "replaced": rep.replaced})
+            u.imports.finish(batch_id, rep.rows_stored, [i.text() for i in rep.issues if i.level != ERROR])
+            u.record(events.IMPORT_STORED, batch=batch_id, file=file_name, sha256=sha, stored=rep.rows_stored,
+                     replaced=rep.replaced, out_of_scope=rep.out_of_scope, new_schools=len(rep.new_schools),
+                     moved=len(rep.moved))
             if dry_run:
                 raise _DryRun()
             rep.batch_id = batch_id
@@ -547,89 +574,66 @@ def import_file(store: Store, path: str | Path, file_name: str | None = None, hi
         rep.status = "needs_mapping"
     except _Refused:
         rep.status = "refused"
+    except _Duplicate as dup_:
+        rep.moved, rep.new_schools, rep.new_territories, rep.preview = [], [], [], None
+        return _duplicate(rep, dup_.batch_id)
     return rep
 
 
-class _DryRun(Exception):
-    pass
+def _duplicate(rep: ImportReport, batch_id: int | None) -> ImportReport:
+    rep.status = "duplicate"
+    rep.batch_id = batch_id
+    rep.issues = [Issue(WARNING, f"уже загружен — файл с таким же содержимым сохранён ранее (загрузка № {batch_id}), "
+                                 "ничего не изменено", file=rep.file_name)]
+    rep.rows_stored = rep.unchanged = rep.replaced = rep.out_of_scope = 0
+    return rep
 
 
-def _remember_mappings(cur, matcher: SchoolMatcher, mappings: dict[str, int], parsed: ParsedFile,
-                       store: Store, hints: Hints, actor: str | None) -> None:
-    """A methodist's mapping of a name/code to a school is kept, so the next file matches by itself."""
-    refs = {matcher.mapping_key(r.school): r.school for r in parsed.results}
-    refs.update({matcher.mapping_key(g.school): g.school for g in parsed.registry})
-    for key, sid in mappings.items():
-        ref = refs.get(key)
-        if ref is None or sid in (None, NEW_SCHOOL):
-            continue
-        code = clean_code(ref.exam_code) or clean_code(ref.inn)
-        if code:
-            cur.execute("INSERT INTO school_aliases (kind, value_norm, territory_id, school_id, created_by) "
-                        "VALUES ('code', ?, NULL, ?, ?)", [code, sid, actor])
-        if ref.name:
-            tid = store.territory_id(ref.territory or hints.territory, cur)
-            cur.execute("INSERT INTO school_aliases (kind, value_norm, territory_id, school_id, created_by) "
-                        "VALUES ('name', ?, ?, ?, ?)", [norm_name(ref.name), tid, sid, actor])
-
-
-def undo_import(store: Store, batch_id: int, actor: str | None = None) -> str:
-    """Undo a stored import: its results are removed and the values it replaced come back.
-    Returns a Russian message. Raises ValueError (Russian) when there is nothing to undo."""
-    row = store.df("SELECT file_name, status FROM import_batches WHERE id = ?", [batch_id])
-    if row.empty:
-        raise ValueError(f"Загрузка № {batch_id} не найдена.")
-    if row.iloc[0]["status"] != "stored":
-        raise ValueError(f"Загрузка № {batch_id} уже отменена.")
-    fname = row.iloc[0]["file_name"]
-    removed = restored = 0
-    with store.transaction() as cur:
-        owned = cur.execute("SELECT school_id, procedure, year FROM results WHERE batch_id = ?", [batch_id]).fetchall()
-        for key in owned:
-            cur.execute("DELETE FROM results WHERE school_id = ? AND procedure = ? AND year = ?", list(key))
-            old = _restorable(cur, batch_id, key)
-            if old is not None:
-                cols = _RESULT_COLS + ["batch_id"]
-                cur.execute(f"INSERT INTO results (school_id, procedure, year, {', '.join(cols)}) VALUES "
-                            f"(?, ?, ?, {', '.join('?' * len(cols))})", [*key, *[old[c] for c in cols]])
-                restored += 1
-            else:
-                removed += 1
+def undo_import(store: Store, batch_id: int, user: User) -> str:
+    """Undo a stored import: its results are removed and the values it replaced come back; schools it changed
+    are restored, schools it created and nothing uses are removed. Returns a Russian message.
+    Raises UndoRefused (Russian) when there is nothing to undo, Forbidden when the user may not."""
+    batch = store.imports.batch(batch_id)
+    if batch is None:
+        raise UndoRefused(f"Загрузка № {batch_id} не найдена.")
+    require(user, Action.UNDO_IMPORT, user.territory_id, owner=_owner(batch))
+    fname = batch["file_name"]
+    with store.unit(user) as u:
+        batch = u.imports.batch(batch_id)          # again inside the unit: another user may have just undone it
+        if batch["status"] != "stored":
+            raise UndoRefused(f"Загрузка № {batch_id} уже отменена.")
+        removed, restored = u.results.undo(batch_id)
         # registry: restore changed schools, drop created ones that nothing refers to
-        for sid, old_json in cur.execute("SELECT school_id, old_row FROM school_snapshots WHERE batch_id = ? "
-                                         "ORDER BY rowid DESC", [batch_id]).fetchall():
-            if old_json is None:
-                used = cur.execute("SELECT count(*) FROM results WHERE school_id = ?", [sid]).fetchone()[0]
-                if not used:
-                    cur.execute("DELETE FROM schools WHERE id = ?", [sid])
+        for sid, old in u.schools.snapshots(batch_id):
+            if old is None:
+                if not u.schools.has_results(sid):
+                    u.schools.delete(sid)
                     removed += 1
             else:
-                old = json.loads(old_json)
-                cur.execute(f"UPDATE schools SET {', '.join(k + ' = ?' for k in old)} WHERE id = ?",
-                            list(old.values()) + [sid])
+                u.schools.update(sid, old)
                 restored += 1
-        # schools this batch created from logins, with no results left
-        cur.execute("DELETE FROM schools WHERE created_batch = ? AND id NOT IN (SELECT school_id FROM results) "
-                    "AND id NOT IN (SELECT school_id FROM school_snapshots WHERE batch_id = ?)", [batch_id, batch_id])
-        cur.execute("UPDATE import_batches SET status = 'undone', undone_at = current_timestamp, undone_by = ? "
-                    "WHERE id = ?", [actor, batch_id])
-        store.legacy_audit(cur, actor, "undo_import", {"batch": batch_id, "file": fname, "removed": removed,
-                                                "restored": restored})
+        u.schools.delete_created_unused(batch_id)      # schools created from logins, with no results left
+        u.imports.mark_undone(batch_id, user.name)
+        u.record(events.IMPORT_UNDONE, batch=batch_id, file=fname, removed=removed, restored=restored,
+                 created_by=batch["created_by"] if isinstance(batch["created_by"], str) else None)
     return (f"Загрузка № {batch_id} ({fname}) отменена: удалено значений — {removed}, "
             f"восстановлено прежних — {restored}.")
 
 
-def _restorable(cur, batch_id: int, key: tuple) -> dict | None:
-    """The value a batch replaced, skipping values of batches that were undone since."""
-    current = batch_id
-    for _ in range(1000):
-        rec = cur.execute("SELECT old_row FROM result_replacements WHERE batch_id = ? AND school_id = ? AND "
-                          "procedure = ? AND year = ? ORDER BY replaced_at DESC LIMIT 1", [current, *key]).fetchone()
-        if rec is None or rec[0] is None:
-            return None
-        old = json.loads(rec[0])
-        status = cur.execute("SELECT status FROM import_batches WHERE id = ?", [old["batch_id"]]).fetchone()
-        if status and status[0] == "stored":
-            return old
-        current = old["batch_id"]
-    return None
+def history(store: Store, user: User) -> pd.DataFrame:
+    """The import batches the user may see, newest first: all of them for a user bound to no territory; for a
+    bound user those that touched schools of their territory (and its districts) and their own."""
+    require(user, Action.READ, user.territory_id)
+    return store.imports.batches(scope=user.scope, user=user.name)
+
+
+def may_undo(user: User, batch: dict) -> bool:
+    """Whether to offer the undo of a stored batch to the user (the service decides again on undo)."""
+    return batch.get("status") == "stored" and may(user, Action.UNDO_IMPORT, user.territory_id,
+                                                   owner=_owner(batch))
+
+
+def _owner(batch: dict) -> str:
+    """Who made a batch; a batch of no known author is nobody's own (a bound user may not undo it)."""
+    who = batch.get("created_by")
+    return who if isinstance(who, str) and who else "неизвестный пользователь"

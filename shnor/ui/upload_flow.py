@@ -1,19 +1,29 @@
 """The upload page's flow for one file, without Streamlit (so tests can drive it directly):
 
-    p = stage_upload("vpr.xlsx", data, workdir)      # bytes saved to a private temp file
-    preview(store, p, actor, scope)                   # parse once (child process) + dry run -> p.report
+    folder = StagingFolder()                          # the session's private folder (removed with the session)
+    p = stage_upload("vpr.xlsx", data, folder.path)   # bytes saved to a private temp file
+    preview(store, p, user)                           # parse once (child process) + dry run -> p.report
     asks(p.report)                                    # {"procedure", "year"} the file did not say
     p.hints = Hints(procedure=..., year=...); preview(...)   # re-parsed only when the hints changed
     p.mappings = {u.key: school_id or NEW_SCHOOL}; preview(...)  # unmatched schools mapped once
-    save(store, p, actor, scope)                      # stored with the parse of the preview (no re-parse)
+    save(store, p, user)                              # stored with the parse of the preview (no re-parse);
+                                                      # the private copy goes once the file is stored
+
+Staged copies never outlive their use: a file taken out of the uploader or stored is removed at once, a
+session's folder goes when the session ends (its StagingFolder is garbage-collected) or the process exits,
+and every run of the upload page removes session folders untouched for STAGED_MAX_AGE_S (`sweep_staged`).
 
 Issues are turned into a table «лист | строка | столбец | значение | сообщение» by `issues_frame`.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import tempfile
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,9 +31,13 @@ import pandas as pd
 
 from shnor.domain.fmt import fmt_pct
 from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
+from shnor.domain.permissions import User
 from shnor.importing.sandbox import parse_in_child
 from shnor.services.imports import ImportReport, import_file
 from shnor.store import Store
+
+STAGING_ROOT = Path(tempfile.gettempdir()) / "shnor-uploads"   # one folder per session below it
+STAGED_MAX_AGE_S = 6 * 3600
 
 LEVEL_RU = {ERROR: "ошибка", WARNING: "предупреждение", ROW_ERROR: "строка пропущена"}
 STATUS_RU = {"preview": "готов к сохранению", "stored": "сохранён", "duplicate": "уже загружен",
@@ -53,6 +67,47 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[\\/:*?\"<>|]+", "_", base) or "file"
 
 
+class StagingFolder:
+    """A session's private folder for staged uploads. Kept in the session's state: when the session ends and
+    its state is garbage-collected (or the process exits), the folder and everything in it are removed."""
+
+    def __init__(self, root: str | Path | None = None):
+        root = Path(root) if root is not None else STAGING_ROOT
+        root.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+
+    def touch(self) -> None:
+        """Mark the folder as in use (the age sweep keeps it); recreated if a sweep removed it."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        os.utime(self.path)
+
+    def remove(self) -> None:
+        self._finalizer()
+
+
+def sweep_staged(root: str | Path | None = None, max_age_s: float = STAGED_MAX_AGE_S,
+                 now: float | None = None) -> int:
+    """Remove session folders (and stray files) under the staging root untouched for `max_age_s`; how many."""
+    root = Path(root) if root is not None else STAGING_ROOT
+    if not root.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - max_age_s
+    removed = 0
+    for entry in root.iterdir():
+        try:
+            if entry.lstat().st_mtime >= limit:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def stage_upload(file_name: str, data: bytes, workdir: str | Path) -> PendingUpload:
     """Save uploaded bytes to a private file (named by content, keeping the extension for the reader)."""
     sha = hashlib.sha256(data).hexdigest()
@@ -64,8 +119,15 @@ def stage_upload(file_name: str, data: bytes, workdir: str | Path) -> PendingUpl
 
 
 def discard(p: PendingUpload) -> None:
-    """Remove the private copy of an upload (when it leaves the uploader)."""
+    """Remove the private copy of an upload (when it leaves the uploader or is stored)."""
     shutil.rmtree(p.path.parent, ignore_errors=True)
+
+
+def restage(p: PendingUpload, data: bytes) -> None:
+    """Write the private copy again when it is gone (a sweep after a long pause) and still needed."""
+    if p.saved is None and not p.path.exists():
+        p.path.parent.mkdir(parents=True, exist_ok=True)
+        p.path.write_bytes(data)
 
 
 def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
@@ -76,24 +138,24 @@ def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
     return p.parsed
 
 
-def preview(store: Store, p: PendingUpload, actor: str | None, scope_territory_id: int | None) -> ImportReport:
+def preview(store: Store, p: PendingUpload, user: User) -> ImportReport:
     """Everything checked, nothing kept: the layout, year, procedure, rows, issues and unmatched schools."""
     if store.imports.stored_batch_of(p.sha256) is None:
         _parse_if_needed(store, p)
-    p.report = import_file(store, p.path, p.file_name, hints=p.hints, actor=actor,
-                           scope_territory_id=scope_territory_id, mappings=p.mappings or None, dry_run=True,
-                           parsed=p.parsed)
+    p.report = import_file(store, p.path, user, p.file_name, hints=p.hints, mappings=p.mappings or None,
+                           dry_run=True, parsed=p.parsed)
     return p.report
 
 
-def save(store: Store, p: PendingUpload, actor: str | None, scope_territory_id: int | None) -> ImportReport:
-    """Store the file with the parse of its preview; the mappings are remembered by the service."""
+def save(store: Store, p: PendingUpload, user: User) -> ImportReport:
+    """Store the file with the parse of its preview; the mappings are remembered by the service. Once stored,
+    the private copy is removed."""
     parsed = _parse_if_needed(store, p)
-    rep = import_file(store, p.path, p.file_name, hints=p.hints, actor=actor, scope_territory_id=scope_territory_id,
-                      mappings=p.mappings or None, parsed=parsed)
+    rep = import_file(store, p.path, user, p.file_name, hints=p.hints, mappings=p.mappings or None, parsed=parsed)
     p.report = rep
     if rep.status == "stored":
         p.saved = rep
+        discard(p)
     return rep
 
 
@@ -141,12 +203,11 @@ def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
     """Import history for display: №, файл, формат, процедура, год, строк, статус, когда, кто."""
     from shnor.domain import procedures
     from shnor.domain.years import format_school_year
-    layouts = {"1A": "протокол ВПР (осень 2020)", "1B": "протокол ВПР (весна 2021)", "1C": "протокол ВПР (с 2022)",
-               "2": "отчёт ФИС ОКО", "3": "таблица ОГЭ/ЕГЭ", "4": "шаблон", "5A": "реестр школ", "5B": "реестр (форма ФИС ОКО)"}
+    from shnor.importing.layouts import label_ru
     return pd.DataFrame({
         "№": batches["id"].astype(int),
         "Файл": batches["file_name"],
-        "Формат": [layouts.get(x, x or "") for x in batches["layout"]],
+        "Формат": [label_ru(x, short=True) for x in batches["layout"]],
         "Процедура": [procedures.name_ru(x) if isinstance(x, str) else "несколько" for x in batches["procedure"]],
         "Год": [format_school_year(int(y)) if pd.notna(y) else "несколько" for y in batches["year"]],
         "Строк прочитано": batches["rows_read"].astype("Int64"),
