@@ -30,10 +30,19 @@ def _failed(file_name: str, message: str) -> ParsedFile:
                       issues=[Issue(ERROR, message, file=file_name)])
 
 
+# What the child may run, by name: every result and registry layout (the default), and the region's own list
+# of the identification page (shnor/importing/region_list.py; its RegionListFile is a ParsedFile).
+ENTRIES = {"file": ("shnor.importing.parse", "parse_file"),
+           "region_list": ("shnor.importing.region_list", "parse_region_list")}
+
+
 def parse_in_child(path: str | Path, file_name: str, hints: Hints,
                    scales: dict[tuple[str, int], MarkScale],
-                   time_limit_s: int = TIME_LIMIT_S, memory_limit: int = MEMORY_LIMIT_BYTES) -> ParsedFile:
-    payload = pickle.dumps((str(path), file_name, hints, scales, memory_limit))
+                   time_limit_s: int = TIME_LIMIT_S, memory_limit: int = MEMORY_LIMIT_BYTES,
+                   entry: str = "file") -> ParsedFile:
+    if entry not in ENTRIES:
+        raise KeyError(f"unknown sandbox entry {entry!r}")
+    payload = pickle.dumps((str(path), file_name, hints, scales, memory_limit, entry))
     env = dict(os.environ, PYTHONPATH=_PACKAGE_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     try:
         proc = subprocess.run([sys.executable, "-m", "shnor.importing.sandbox"], input=payload,
@@ -60,10 +69,11 @@ def parse_in_child(path: str | Path, file_name: str, hints: Hints,
 
 
 def _child_main() -> None:
-    path, file_name, hints, scales, memory_limit = pickle.loads(sys.stdin.buffer.read())
+    path, file_name, hints, scales, memory_limit, entry = pickle.loads(sys.stdin.buffer.read())
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    from shnor.importing.parse import parse_file
-    result = parse_file(path, file_name, hints, scales)
+    import importlib
+    module, func = ENTRIES[entry]
+    result = getattr(importlib.import_module(module), func)(path, file_name, hints, scales)
     sys.stdout.buffer.write(pickle.dumps(result))
     sys.stdout.buffer.flush()
 
