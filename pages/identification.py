@@ -13,20 +13,22 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from shnor.read import list_details as ld
-from shnor.services import lists as ol
 from shnor.domain import procedures
-from shnor.read.analysis import compute_list, load_rule_settings
-from shnor.reports.excel import export_frame, export_frame_from_items, list_workbook
 from shnor.domain.fmt import fmt_int, fmt_pct, plural
-from shnor.read.overview import list_years
+from shnor.domain.permissions import Action, Forbidden, may
 from shnor.domain.rule import RuleSettings
+from shnor.domain.years import format_school_year
+from shnor.read import list_details as ld
+from shnor.read.analysis import compute_list, load_rule_settings
+from shnor.read.overview import list_years
+from shnor.reports.excel import export_frame, list_workbook
+from shnor.reports.list_export import list_export
+from shnor.services import lists as ol
 from shnor.ui import charts
 from shnor.ui.db import data_changed, data_version, get_store
-from shnor.domain.permissions import Action
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
 from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
-from shnor.domain.years import format_school_year
+from shnor.ui.safe import md
 
 user = page_guard("identification")
 store = get_store()
@@ -50,13 +52,20 @@ def cached_list(year: int, territory_id: int | None, settings_json: str, version
 
 @st.cache_data(ttl=900, max_entries=32, show_spinner=False)
 def cached_workbook(year: int, territory_id: int | None, settings_json: str, territory_name: str,
-                    version: tuple, with_decisions: bool) -> bytes:
+                    version: tuple) -> bytes:
+    """The computed list as the rule gives it (no manual decisions)."""
     settings = RuleSettings.from_dict(json.loads(settings_json))
-    lst = compute_list(get_store(), year, territory_id, settings)
-    proposal = None
-    if with_decisions:
-        _, proposal = ol.current_proposal(get_store(), year, territory_id, settings)
-    return list_workbook(export_frame(lst, proposal), year=year, territory_name=territory_name, settings=settings)
+    lst = cached_list(year, territory_id, settings_json, version)
+    return list_workbook(export_frame(lst), year=year, territory_name=territory_name, settings=settings)
+
+
+@st.cache_data(ttl=900, max_entries=32, show_spinner=False)
+def cached_list_export(_user, user_key: tuple, year: int, territory_id: int | None, settings_json: str,
+                       territory_name: str, version: tuple):
+    """The official list's workbook: the approved list, or the draft with the decisions marked «проект»."""
+    settings = RuleSettings.from_dict(json.loads(settings_json))
+    return list_export(get_store(), _user, year, territory_id, settings=settings,
+                       computed=cached_list(year, territory_id, settings_json, version), territory_name=territory_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +91,7 @@ year = c1.selectbox("Список на учебный год", years, format_fun
                          "(критерий 2).")
 if len(options) == 1:
     territory_id = options[0]
-    c2.markdown(f"**Территория:** {labels[territory_id]}")
+    c2.markdown(f"**Территория:** {md(labels[territory_id])}")
 else:
     territory_id = c2.selectbox("Территория", options, format_func=lambda t: labels.get(t, str(t)),
                                 key="ident_territory")
@@ -158,7 +167,7 @@ version = data_version()
 lst = cached_list(year, territory_id, settings_json, version)
 groups = ld.status_lists(lst)
 
-st.caption(f"Список на {format_school_year(year)} учебный год — {territory_name}: по результатам "
+st.caption(f"Список на {format_school_year(year)} учебный год — {md(territory_name)}: по результатам "
            f"{format_school_year(year - 1)} (критерий 1: не менее двух процедур с низким результатом) и "
            f"{format_school_year(year - 2)}–{format_school_year(year - 1)} (критерий 2: низкий результат в каждом "
            f"из двух лет). Низкий результат — не менее {settings.threshold_pct} % «2» (ниже минимума).")
@@ -207,8 +216,9 @@ with tabs[0]:
         with st.expander("Основания словами", expanded=meeting):
             for i, r in enumerate(shnor.itertuples(index=False), start=1):
                 flag = " ⚠ малая группа" if r.small_group else ""
-                st.markdown(f"{i}. **{school_label(r.short_name, int(r.id))}** ({r.territory}){flag}. {r.reasons}")
-    data = cached_workbook(year, territory_id, settings_json, territory_name, version, False)
+                st.markdown(f"{i}. **{md(school_label(r.short_name, int(r.id)))}** ({md(r.territory)}){flag}. "
+                            f"{md(r.reasons)}")
+    data = cached_workbook(year, territory_id, settings_json, territory_name, version)
     st.download_button("Скачать список (Excel)", data=data, file_name=f"ШНОР_{year}-{year + 1}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="ident_download",
@@ -332,23 +342,33 @@ with tabs[5]:
 # The official list
 # ---------------------------------------------------------------------------------------------
 FLASH = "_ident_flash"
+REGION_UNMATCHED = "_ident_region_unmatched"
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+def flash(kind: str, markdown: str) -> None:
+    """A message for the next run. `markdown` is shown as Markdown: data inside it must be md()-escaped."""
+    st.session_state[FLASH] = (kind, markdown)
+
+
+def may_here(action: Action) -> bool:
+    """May the user act on this territory's list here and now (not in meeting mode)? Only hides controls:
+    the services decide."""
+    return may(user, action, territory_id) and not meeting
 
 
 with tabs[6]:
     if FLASH in st.session_state:
         kind, text = st.session_state.pop(FLASH)
         (st.success if kind == "ok" else st.error)(text)
-    official = ol.get_list(store, year, territory_id)
-    st.subheader(f"Официальный список на {format_school_year(year)} — {territory_name}")
+    official = ol.get_list(store, user, year, territory_id)
+    st.subheader(f"Официальный список на {format_school_year(year)} — {md(territory_name)}")
+    export = cached_list_export(user, (user.name, user.role, user.territory_id), year, territory_id, settings_json,
+                                territory_name, version)
     if official is not None and official.frozen:
-        st.success(f"Утверждён: {official.order_ru()}; утвердил(а) {official.approved_by or '—'} "
+        st.success(f"Утверждён: {md(official.order_ru())}; утвердил(а) {md(official.approved_by or '—')} "
                    f"{official.approved_at:%d.%m.%Y %H:%M}. Утверждённый список не меняется.",
                    icon=":material/verified:")
-        items = ol.list_items(store, official.id)
+        items = ol.list_items(store, user, official)
         inc = items[items["included"]]
         st.dataframe(pd.DataFrame({
             "Территория": inc["territory"], "ОО": show_names(inc, "school_id"), "Код": code_labels(inc["school_code"]),
@@ -358,12 +378,12 @@ with tabs[6]:
         excluded = items[items["manual"] & ~items["included"]]
         if not excluded.empty:
             st.markdown("**Исключены вручную:** " + "; ".join(
-                f"{school_label(n, int(i))} — {r}" for n, i, r in
+                f"{md(school_label(n, int(i)))} — {md(r)}" for n, i, r in
                 zip(excluded["short_name"], excluded["school_id"], excluded["reason"])))
         s = official.settings or RuleSettings()
         st.caption(f"Список сформирован с настройками: порог {s.threshold_pct} %, критерий 2 — "
                    f"{'любая процедура' if s.variant == 'any' else 'та же процедура'}, процедур: {len(s.procedures)}.")
-        diff = ol.diff_with_computed(store, official, cached_list(
+        diff = ol.diff_with_computed(store, user, official, cached_list(
             year, territory_id, json.dumps(s.to_dict(), sort_keys=True), version))
         (st.info if diff.empty else st.warning)(ol.diff_summary_ru(diff))
         if not diff.empty:
@@ -373,14 +393,12 @@ with tabs[6]:
                 "Статус тогда": diff["status_then"], "Статус теперь": diff["status_now"],
                 "Основания теперь": diff["reasons_now"]}), hide_index=True, width="stretch", key="ident_diff_table")
         st.download_button("Скачать утверждённый список (Excel)", key="ident_official_download",
-                           data=list_workbook(export_frame_from_items(items), year=year, territory_name=territory_name,
-                                              settings=s, order_ru=official.order_ru()),
-                           file_name=f"ШНОР_{year}-{year + 1}_приказ_{official.order_number}.xlsx",
+                           data=export.data, file_name=export.file_name,
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
     else:
-        manual = ol.decisions(store, official.id) if official is not None else None
-        proposal = ol.proposed_list(lst, manual)
+        manual = ol.decisions(store, user, official) if official is not None else None
+        _, proposal = ol.current_proposal(store, user, year, territory_id, computed=lst)
         inc = proposal[proposal["included"]]
         st.info(f"Список не утверждён. Проект: {fmt_int(len(inc))} {plural(len(inc), 'школа', 'школы', 'школ')} "
                 f"(по правилу — {fmt_int(lst.shnor_count)}; решений вручную — {fmt_int(int(proposal['manual'].sum()))}). "
@@ -392,22 +410,21 @@ with tabs[6]:
             "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
             hide_index=True, width="stretch", key="ident_proposal_table")
         st.download_button("Скачать проект списка с решениями (Excel)", key="ident_draft_download",
-                           data=cached_workbook(year, territory_id, settings_json, territory_name, version, True),
-                           file_name=f"ШНОР_{year}-{year + 1}_проект.xlsx", icon=":material/download:",
+                           data=export.data, file_name=export.file_name, icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        label_of = {int(r.school_id): f"{school_label(r.short_name, int(r.school_id))} ({r.territory}) — "
+                                      f"{r.status_ru}" for r in proposal.itertuples()}
         if manual is not None and not manual.empty:
             names = dict(zip(proposal["school_id"], proposal["short_name"]))
             st.markdown("**Решения вручную:**\n" + "\n".join(
-                f"- {school_label(names.get(int(r.school_id)), int(r.school_id))}: "
-                f"{'включить' if r.included else 'исключить'} — {r.reason}" for r in manual.itertuples()))
-        if can(user, Action.LIST_DECIDE):
+                f"- {md(school_label(names.get(int(r.school_id)), int(r.school_id)))}: "
+                f"{'включить' if r.included else 'исключить'} — {md(r.reason)}" for r in manual.itertuples()))
+        if may_here(Action.LIST_DECIDE):
             if what_if:
                 st.warning("Проект считается с настройками «что если» выше; при утверждении будут записаны они.")
             with st.form("ident_decision_form", clear_on_submit=True):
                 st.markdown("**Включить или исключить школу вручную**")
                 school_ids = list(proposal["school_id"])
-                label_of = {int(r.school_id): f"{school_label(r.short_name, int(r.school_id))} ({r.territory}) — "
-                                              f"{r.status_ru}" for r in proposal.itertuples()}
                 sid = st.selectbox("Школа", school_ids, format_func=lambda i: label_of.get(int(i), str(i)),
                                    key="ident_decision_school")
                 action = st.radio("Решение", ["include", "exclude"], horizontal=True, key="ident_decision_action",
@@ -416,23 +433,25 @@ with tabs[6]:
                                       placeholder="Например: по списку региона (приказ КОиН от 03.12.2021 № 1324)")
                 if st.form_submit_button("Записать решение"):
                     try:
-                        ol.set_decision(store, year, territory_id, int(sid), action == "include", reason,
-                                        actor=user.name)
+                        ol.set_decision(store, user, year, territory_id, int(sid), action == "include", reason)
                         data_changed()
                         flash("ok", "Решение записано.")
-                    except ol.OfficialListError as exc:
-                        flash("err", str(exc))
+                    except (ol.OfficialListError, Forbidden) as exc:
+                        flash("err", md(exc))
                     st.rerun()
             if manual is not None and not manual.empty:
                 c1, c2 = st.columns([3, 1])
                 undo_sid = c1.selectbox("Отменить решение по школе", list(manual["school_id"]),
                                         format_func=lambda i: label_of.get(int(i), str(i)), key="ident_clear_school")
                 if c2.button("Отменить решение", key="ident_clear"):
-                    ol.clear_decision(store, year, territory_id, int(undo_sid), actor=user.name)
-                    data_changed()
-                    flash("ok", "Решение отменено: школа снова следует правилу.")
+                    try:
+                        ol.clear_decision(store, user, year, territory_id, int(undo_sid))
+                        data_changed()
+                        flash("ok", "Решение отменено: школа снова следует правилу.")
+                    except (ol.OfficialListError, Forbidden) as exc:
+                        flash("err", md(exc))
                     st.rerun()
-        if can(user, Action.LIST_APPROVE):
+        if may_here(Action.LIST_APPROVE):
             with st.form("ident_approve_form"):
                 st.markdown("**Утвердить список приказом** — после утверждения список не меняется.")
                 a, b = st.columns(2)
@@ -445,12 +464,11 @@ with tabs[6]:
                         flash("err", "Отметьте, что проект проверен, — утверждённый список больше не меняется.")
                     else:
                         try:
-                            done = ol.approve_list(store, year, territory_id, number, date, actor=user.name,
-                                                   settings=settings)
+                            done = ol.approve_list(store, user, year, territory_id, number, date, settings=settings)
                             data_changed()
-                            flash("ok", f"Список на {format_school_year(year)} утверждён: {done.order_ru()}.")
-                        except ol.OfficialListError as exc:
-                            flash("err", str(exc))
+                            flash("ok", f"Список на {format_school_year(year)} утверждён: {md(done.order_ru())}.")
+                        except (ol.OfficialListError, Forbidden) as exc:
+                            flash("err", md(exc))
                     st.rerun()
         elif not meeting:
             st.caption("Утверждает список руководитель (роль «руководитель» или «администратор»).")
@@ -461,24 +479,39 @@ with tabs[6]:
     st.caption("Таблица из приказа региона (например, приложение 3: «Территория | ОО») — сравнивается со списком по "
                "правилу. Наименования сопоставляются с реестром внутри территории (регистр, кавычки, сокращения "
                "СОШ/ООШ не важны).")
-    if can(user, Action.REGION_LIST):
+    if may(user, Action.REGION_LIST, user.territory_id) and not meeting:
         with st.form("ident_region_form", clear_on_submit=True):
             up = st.file_uploader("Файл списка региона: перетащите файл сюда или нажмите Browse files "
                                   "(.xlsx, .xls, .ods, .csv; до 50 МБ)", type=["xlsx", "xls", "ods", "csv"],
                                   key="ident_region_file")
             if st.form_submit_button("Загрузить список региона") and up is not None:
                 with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / Path(up.name).name
+                    path = Path(tmp) / ("region-list" + Path(up.name).suffix.lower())
                     path.write_bytes(up.getvalue())
-                    rep = ol.import_region_list(store, path, year, file_name=up.name, actor=user.name,
-                                                scope_territory_id=user.territory_id)
-                data_changed()
-                if rep.status == "stored":
-                    flash("ok", rep.summary_ru() + "".join(f"\n\n{i.text()}" for i in rep.issues))
-                else:
-                    flash("err", "\n\n".join(i.text() for i in rep.issues))
+                    try:
+                        rep = ol.import_region_list(store, user, path, year, territory_id=user.territory_id,
+                                                    file_name=up.name)
+                    except Forbidden as exc:
+                        rep = None
+                        flash("err", md(exc))
+                if rep is not None:
+                    data_changed()
+                    issues = [md(i.text()) for i in rep.issues if i.row is None]
+                    if rep.status == "stored":
+                        flash("ok", "\n\n".join([md(rep.summary_ru())] + issues))
+                        st.session_state[REGION_UNMATCHED] = rep.unmatched_rows()
+                    else:
+                        flash("err", "\n\n".join([md(rep.summary_ru())] + [md(i.text()) for i in rep.issues]))
+                        st.session_state.pop(REGION_UNMATCHED, None)
                 st.rerun()
-    rl = ol.region_lists(store, year)
+    unmatched = st.session_state.get(REGION_UNMATCHED)
+    if unmatched is not None and not unmatched.empty:
+        with st.expander(f"Строки загруженного списка, не найденные в реестре: {fmt_int(len(unmatched))}"):
+            st.dataframe(pd.DataFrame({
+                "Лист": unmatched["sheet"], "Строка": unmatched["row"], "Территория": unmatched["territory_text"],
+                "ОО": unmatched["school_text"], "Почему": unmatched["note"]}),
+                hide_index=True, width="stretch", key="ident_region_unmatched")
+    rl = ol.region_lists(store, user, year)
     if rl.empty:
         st.caption(f"Список региона на {format_school_year(year)} не загружен.")
     else:
@@ -486,7 +519,7 @@ with tabs[6]:
                     + (f" ({r.uploaded_by})" if r.uploaded_by else "") for r in rl.itertuples()}
         rid = st.selectbox("Загруженный список региона", list(rl_label), format_func=lambda i: rl_label[i],
                            key="ident_region_pick")
-        rc = ol.compare_with_region_list(store, int(rid), lst)
+        rc = ol.compare_with_region_list(store, user, int(rid), lst)
         vc = rc["verdict"].value_counts()
         a, b, c, d = st.columns(4)
         a.metric("В обоих списках", fmt_int(vc.get(ol.BOTH, 0)))

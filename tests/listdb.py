@@ -75,3 +75,11 @@ def build(path: str | Path, dir_: Path) -> dict[str, int]:
         return {r.fisoko_login: int(r.id) for r in store.schools.list().itertuples(index=False)}
     finally:
         store.close()
+
+
+def renamed_parsed(login: str, new_name: str) -> ParsedFile:
+    """A registry file that renames one school of SCHOOLS (short and full name), as a methodist's upload would."""
+    lg, _, _, terr, typ = next(s for s in SCHOOLS if s[0] == login)
+    return ParsedFile("реестр.xlsx", "5A", "Реестр школ", registry=[
+        RegistryRow(SchoolRef(login=lg, name=new_name, territory=terr), full_name=new_name, short_name=new_name,
+                    school_type=typ, source_sheet="Лист1", source_row=2)])

@@ -1,18 +1,32 @@
-"""The list as an Excel workbook, written and read back with openpyxl; and the list details around it
-(change since last year, missing data with calendar gaps, the heat map frame). Cases of tests/listdb.py."""
+"""The list as an Excel workbook, written and read back with openpyxl; no export writes a formula (property
+tests over hostile texts); `python -m shnor export list`; and the list details around it (change since last
+year, missing data with calendar gaps, the heat map frame). Cases of tests/listdb.py."""
+import csv
 import datetime as dt
 import io
+import subprocess
+import sys
 from dataclasses import replace
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from listdb import NORTH, YEAR
-from shnor.read import list_details as ld
-from shnor.services import lists as ol
-from shnor.read.analysis import compute_list
-from shnor.reports.excel import PERCENT_FORMAT, export_frame, export_frame_from_items, list_workbook, reference_workbook
+from conftest import ROOT
+from listdb import NORTH, YEAR, renamed_parsed, stub_file
+from shnor.domain.permissions import SYSTEM, User
 from shnor.domain.rule import RuleSettings
+from shnor.read import list_details as ld
+from shnor.read.analysis import compute_list
+from shnor.reports.cells import FORMULA_START, csv_cell, excel_text, looks_like_formula
+from shnor.reports.excel import (DRAFT_TITLE, EXPORT_COLUMNS, PERCENT_FORMAT, export_frame, export_frame_from_items,
+                                 list_workbook, reference_workbook)
+from shnor.reports.list_export import list_export
+from shnor.services import lists as ol
+
+HEAD = User("head", "head")
 
 
 def find_row(ws, first_cell):
@@ -20,6 +34,11 @@ def find_row(ws, first_cell):
         if row[0].value == first_cell:
             return row[0].row
     raise AssertionError(f"no row starting with {first_cell!r}")
+
+
+def cells(data: bytes):
+    wb = load_workbook(io.BytesIO(data))
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
 
 
 def test_computed_list_workbook_reads_back(list_store):
@@ -30,7 +49,7 @@ def test_computed_list_workbook_reads_back(list_store):
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Список ШНОР", "Все школы"]
     ws = wb["Список ШНОР"]
-    assert "ШНОР" in ws["A1"].value
+    assert "ШНОР" in ws["A1"].value and not ws["A1"].value.startswith("Проект")
     assert ws["A2"].value == "на 2022/2023 учебный год — Тестовая область"
     assert "не утверждён" in ws["A3"].value
     assert "2020/2021 и 2021/2022" in ws["A4"].value and "01.09.2022 10:00" in ws["A4"].value
@@ -57,8 +76,8 @@ def test_what_if_settings_and_manual_decisions_are_written(list_store):
     store, ids = list_store
     strict = replace(RuleSettings(), threshold_pct=40, variant="same")
     lst = compute_list(store, YEAR, settings=strict)
-    ol.set_decision(store, YEAR, None, ids["sch420003"], True, "по списку региона", actor="head")
-    _, prop = ol.current_proposal(store, YEAR, None, strict)
+    ol.set_decision(store, HEAD, YEAR, None, ids["sch420003"], True, "по списку региона")
+    _, prop = ol.current_proposal(store, HEAD, YEAR, None, strict)
     wb = load_workbook(io.BytesIO(list_workbook(export_frame(lst, prop), year=YEAR, territory_name="регион",
                                                 settings=strict)))
     ws = wb.active
@@ -73,22 +92,200 @@ def test_what_if_settings_and_manual_decisions_are_written(list_store):
 
 def test_approved_list_workbook_names_the_order(list_store):
     store, ids = list_store
-    lst = ol.approve_list(store, YEAR, None, "1324", dt.date(2021, 12, 3), actor="head")
-    frame = export_frame_from_items(ol.list_items(store, lst.id))
+    lst = ol.approve_list(store, HEAD, YEAR, None, "1324", dt.date(2021, 12, 3))
+    frame = export_frame_from_items(ol.list_items(store, HEAD, lst))
     ws = load_workbook(io.BytesIO(list_workbook(frame, year=YEAR, territory_name="регион", settings=lst.settings,
                                                 order_ru=lst.order_ru()))).active
     assert ws["A3"].value == "Утверждён: приказ № 1324 от 03.12.2021"
     assert ws.cell(find_row(ws, "Всего в списке: 2 из 5 школ территории"), 1).value
 
 
+def test_list_export_is_the_draft_marked_project_until_approved(list_store):
+    store, ids = list_store
+    ol.set_decision(store, HEAD, YEAR, None, ids["sch420003"], True, "по списку региона")
+    exp = list_export(store, HEAD, YEAR, None)
+    assert not exp.approved and exp.file_name == "ШНОР_2022-2023_проект.xlsx"
+    assert (exp.included, exp.schools) == (3, 5) and exp.territory_name == "Весь регион (Тестовая область)"
+    ws = load_workbook(io.BytesIO(exp.data)).active
+    assert ws["A1"].value == DRAFT_TITLE and ws["A3"].value.startswith("Проект")
+    assert ws.cell(find_row(ws, "Всего в списке: 3 из 5 школ территории"), 1).value
+    ol.approve_list(store, HEAD, YEAR, None, "12/с-1", dt.date(2022, 9, 1))
+    exp = list_export(store, HEAD, YEAR, None)
+    assert exp.approved and exp.file_name == "ШНОР_2022-2023_приказ_12_с-1.xlsx"
+    ws = load_workbook(io.BytesIO(exp.data)).active
+    assert ws["A3"].value == "Утверждён: приказ № 12/с-1 от 01.09.2022" and "Проект" not in ws["A1"].value
+
+
+def test_list_export_of_another_territory_is_refused_for_a_bound_user(list_store):
+    from shnor.domain.permissions import Forbidden
+    store, _ = list_store
+    north = store.territories.find(NORTH)
+    user = User("n", "viewer", north, NORTH, frozenset(store.territories.subtree(north)))
+    assert list_export(store, user, YEAR, north).territory_name == NORTH
+    with pytest.raises(Forbidden):
+        list_export(store, user, YEAR, None)
+    with pytest.raises(Forbidden):
+        list_export(store, user, YEAR, store.territories.find("Южный район"))
+
+
 def test_reference_workbook_has_scales_and_thresholds(list_store):
     store, _ = list_store
-    wb = load_workbook(io.BytesIO(reference_workbook(
-        store.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark"), store.reference.exam_thresholds())))
+    wb = load_workbook(io.BytesIO(reference_workbook(store.reference.scales_frame(), store.reference.exam_thresholds())))
     scales = list(wb["Шкалы ВПР"].iter_rows(min_row=4, values_only=True))
     assert ("ВПР, математика, 5 кл.", "2020/2021", 2, 0, 6) in scales
     thr = list(wb["Пороги ОГЭ и ЕГЭ"].iter_rows(min_row=4, values_only=True))
     assert any(r[0] == "ЕГЭ, русский язык" and r[1] == "2021/2022" and r[3] == 24 for r in thr)
+
+
+# ---------------------------------------------------------------------------------------------
+# No export writes a formula
+# ---------------------------------------------------------------------------------------------
+PREFIXES = ["", "=", "+", "-", "@", "\t", "\r", "=1+1", '=HYPERLINK("http://example.com","click")', "-1", "+1",
+            "@x", "\tx", "\rx", " =", "'"]
+hostile = st.builds(lambda p, t: p + t, st.sampled_from(PREFIXES),
+                    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+
+
+def read_back(text: str):
+    stored = excel_text(text)
+    return stored if stored != "" else None
+
+
+def test_excel_text_keeps_every_text_but_what_xlsx_cannot_hold():
+    for t in ["=1+1", '=HYPERLINK("http://x","click")', "+1", "-1", "@x", "\tx", " a ", "«ШНОР»\n2"]:
+        assert excel_text(t) == t
+    assert excel_text("\rx") == "\nx" and excel_text("a\r\nb") == "a\nb"     # XML reads a CR as a line feed
+    assert excel_text("a\x00b\x1fc\x0bd") == "abcd"                           # control characters XML forbids
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(hostile, min_size=1, max_size=4), reason=hostile, territory=hostile, order=hostile)
+def test_list_workbook_never_writes_a_formula(names, reason, territory, order):
+    frame = pd.DataFrame([{"territory": territory, "school": n, "code": n, "status": "ШНОР", "included": True,
+                           "criteria": "1", "reasons": reason, "max_low_share": 0.4,
+                           "decision": reason} for n in names], columns=EXPORT_COLUMNS)
+    data = list_workbook(frame, year=YEAR, territory_name=territory, settings=RuleSettings(),
+                         order_ru=order or None)
+    assert not [c.coordinate for c in cells(data) if c.data_type == "f"]
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["Список ШНОР"]
+    assert ws["A2"].value == excel_text(f"на 2022/2023 учебный год — {territory}")
+    head = find_row(ws, "№")
+    for i, n in enumerate(names, start=1):
+        row = [c.value for c in ws[head + i]]
+        assert row[1] == read_back(territory) and row[2] == read_back(n) and row[3] == read_back(n)
+        assert row[5] == read_back(reason) and row[7] == read_back(reason)
+    for i, n in enumerate(names, start=4):
+        assert wb["Все школы"].cell(i, 2).value == read_back(n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(note=hostile)
+def test_reference_workbook_never_writes_a_formula(note):
+    scales = pd.DataFrame([("VPR-MATH-5", 2020, 2, 0, 6)], columns=["procedure", "year", "mark", "min_score",
+                                                                    "max_score"])
+    thresholds = pd.DataFrame([("EGE-RUS", 2021, "min_test_score", 24, 100, note)],
+                              columns=["procedure", "year", "kind", "value", "max_value", "note"])
+    data = reference_workbook(scales, thresholds)
+    assert not [c.coordinate for c in cells(data) if c.data_type == "f"]
+    ws = load_workbook(io.BytesIO(data))["Пороги ОГЭ и ЕГЭ"]
+    assert ws.cell(4, 6).value == read_back(note)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=hostile)
+def test_csv_cells_get_the_apostrophe_exactly_when_a_spreadsheet_would_evaluate(text):
+    cell = csv_cell(text)
+    needed = text[:1] in ("=", "+", "-", "@", "\t", "\r")
+    assert looks_like_formula(text) == needed
+    written = text.replace("\r\n", "\n").replace("\r", "\n")     # a bare CR would end a CSV row
+    assert cell == ("'" + written if needed else written)
+    assert csv_cell(42) == 42 and csv_cell(None) is None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(hostile, min_size=1, max_size=5))
+def test_cli_csv_rows_start_with_the_apostrophe_exactly_when_needed(names, capsys):
+    from shnor.cli.common import write_csv
+    capsys.readouterr()
+    write_csv([{"school_name": n, "criteria": "1"} for n in names], ["school_name", "criteria"])
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert rows[0] == ["school_name", "criteria"]
+    got = [r[0] for r in rows[1:]]
+    assert len(rows) == len(names) + 1 and all(r[1] == "1" for r in rows[1:])
+    assert got == [("'" if n.startswith(FORMULA_START) else "") + n.replace("\r\n", "\n").replace("\r", "\n")
+                   for n in names]
+
+
+def rename_school(store, login: str, new_name: str, tmp_path) -> None:
+    from shnor.services.imports import import_file
+    rep = import_file(store, stub_file(tmp_path, f"rename-{login}.stub"), SYSTEM, parsed=renamed_parsed(login, new_name))
+    assert rep.status == "stored", rep.issues
+
+
+def test_the_identification_pages_workbooks_write_a_hostile_school_name_as_text(list_store, tmp_path):
+    store, ids = list_store
+    evil = '=HYPERLINK("http://evil.example/x","click")'
+    rename_school(store, "sch420001", evil, tmp_path)
+    ol.set_decision(store, HEAD, YEAR, None, ids["sch420003"], True, "=1+1")
+    for exp in (list_export(store, HEAD, YEAR, None), ):
+        names = [c.value for c in cells(exp.data) if c.value == evil]
+        assert names and not [c for c in cells(exp.data) if c.data_type == "f"]
+    ol.approve_list(store, HEAD, YEAR, None, "=2+2", dt.date(2022, 9, 1))
+    exp = list_export(store, HEAD, YEAR, None)
+    assert exp.approved and not [c for c in cells(exp.data) if c.data_type == "f"]
+    values = [c.value for c in cells(exp.data)]
+    assert evil in values and "включена вручную: =1+1" in values and "Утверждён: приказ № =2+2 от 01.09.2022" in values
+
+
+# ---------------------------------------------------------------------------------------------
+# python -m shnor export list
+# ---------------------------------------------------------------------------------------------
+def cli(db, *args):
+    return subprocess.run([sys.executable, "-m", "shnor", "--db", str(db), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+@pytest.fixture
+def list_db(tmp_path):
+    from pagetest import build_with_users
+    path = tmp_path / "cli.duckdb"
+    build_with_users(path, tmp_path)
+    return path
+
+
+def test_cli_export_list_writes_the_project_then_the_approved_list(list_db, tmp_path):
+    out = tmp_path / "список.xlsx"
+    r = cli(list_db, "export", "list", "--year", "2022/2023", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "не утверждён" in r.stdout and "проект" in r.stdout and "2 школы из 5" in r.stdout
+    ws = load_workbook(out).active
+    assert ws["A1"].value == DRAFT_TITLE and ws["A2"].value.endswith("Весь регион (Тестовая область)")
+    from shnor.store import Store
+    store = Store.open(list_db)
+    try:
+        ol.approve_list(store, HEAD, YEAR, None, "1324", dt.date(2022, 9, 1))
+    finally:
+        store.close()
+    r = cli(list_db, "export", "list", "--year", "2022/2023", "--out", str(out))
+    assert r.returncode == 0 and "утверждённый список (приказ № 1324 от 01.09.2022)" in r.stdout
+    assert load_workbook(out).active["A3"].value == "Утверждён: приказ № 1324 от 01.09.2022"
+
+
+def test_cli_export_list_refuses_another_extension_and_another_territory(list_db, tmp_path):
+    r = cli(list_db, "export", "list", "--year", "2022/2023", "--out", str(tmp_path / "список.csv"))
+    assert r.returncode == 2 and ".xlsx" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "список.csv").exists()
+    r = cli(list_db, "export", "list", "--year", "2022", "--out", str(tmp_path / "x.xlsx"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "x.xlsx").exists()
+    # a bound user gets their territory; another territory is refused
+    out = tmp_path / "север.xlsx"
+    r = cli(list_db, "--user", "north-head", "export", "list", "--year", "2022/2023", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Северный район" in r.stdout and load_workbook(out).active["A2"].value.endswith("Северный район")
+    r = cli(list_db, "--user", "north-head", "export", "list", "--year", "2022/2023", "--territory", "Южный район",
+            "--out", str(tmp_path / "юг.xlsx"))
+    assert r.returncode == 2 and "Северный район" in r.stderr and not (tmp_path / "юг.xlsx").exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,11 +333,11 @@ def test_heatmap_frame_prints_the_share_and_marks_low_cells(list_store):
     store, ids = list_store
     cur = compute_list(store, YEAR)
     hm = ld.heatmap_frame(store, cur, [ids["sch420001"], ids["sch420004"]])
-    cells = {(r.school_id, r.procedure, r.year): (r.label, r.low) for r in hm.itertuples()}
-    assert cells == {(ids["sch420001"], "VPR-MATH-5", 2021): ("30", True),
-                     (ids["sch420001"], "VPR-RUS-5", 2021): ("40", True),
-                     (ids["sch420004"], "OGE-RUS", 2020): ("50", True),
-                     (ids["sch420004"], "OGE-RUS", 2021): ("40", True)}
+    cells_ = {(r.school_id, r.procedure, r.year): (r.label, r.low) for r in hm.itertuples()}
+    assert cells_ == {(ids["sch420001"], "VPR-MATH-5", 2021): ("30", True),
+                      (ids["sch420001"], "VPR-RUS-5", 2021): ("40", True),
+                      (ids["sch420004"], "OGE-RUS", 2020): ("50", True),
+                      (ids["sch420004"], "OGE-RUS", 2021): ("40", True)}
     assert set(hm["column"]) == {"ВПР мат-5 21/22", "ВПР рус-5 21/22", "ОГЭ рус 20/21", "ОГЭ рус 21/22"}
     # with a 45 % threshold the 40 % cells are no longer low
     hm45 = ld.heatmap_frame(store, compute_list(store, YEAR, settings=replace(RuleSettings(), threshold_pct=45)),

@@ -9,11 +9,14 @@ import pyarrow as pa
 import pytest
 from openpyxl import Workbook
 
-from listdb import YEAR, results_parsed, stub_file
+from listdb import YEAR, renamed_parsed, results_parsed, stub_file
 from pagetest import page_as, page_store, run_page, texts
+from shnor.domain.permissions import SYSTEM, User
 from shnor.services import lists as ol
-from shnor.domain.permissions import User
 from shnor.services.imports import import_file
+from shnor.ui.safe import md
+
+ADMIN = User("admin", "admin")
 
 
 def run(user):
@@ -59,7 +62,7 @@ def test_the_list_shows_reasons_small_groups_and_the_download(listdb_ids):
     assert "ВПР, математика, 5 кл. — 30,0\u00a0% «2» (3 из 10)" in lst.iloc[0]["Основания"]
     # every result of the demo-size test region has 10-20 participants: below 10 is none -> no flags
     assert set(lst["Малая группа"]) == {""}
-    assert "Критерий 2 — низкие результаты в каждом из двух прошлых лет: в 2020/2021:" in texts(at)
+    assert md("Критерий 2 — низкие результаты в каждом из двух прошлых лет: в 2020/2021:") in texts(at)
     assert at.get("download_button"), "the list must download as Excel"
     # comparison with last year's list: both entered
     cmp = table(at, "ident_cmp_table")
@@ -120,7 +123,7 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_
     at.radio(key="ident_decision_action").set_value("include")
     button(at, "Записать решение").click().run()
     assert "Укажите причину" in texts(at)
-    assert ol.get_list(page_store(), YEAR, None) is None
+    assert ol.get_list(page_store(), ADMIN, YEAR, None) is None
     # with a reason
     at.selectbox(key="ident_decision_school").set_value(listdb_ids["sch420003"])
     at.radio(key="ident_decision_action").set_value("include")
@@ -137,16 +140,16 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     button(at, "Утвердить список").click().run()
     assert "Отметьте, что проект проверен" in texts(at)
-    assert ol.get_list(page_store(), YEAR, None).status == ol.DRAFT
+    assert ol.get_list(page_store(), ADMIN, YEAR, None).status == ol.DRAFT
     at.text_input(key="ident_order_number").set_value("1324")
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))
     at.checkbox(key="ident_approve_sure").check()
     button(at, "Утвердить список").click().run()
     assert not at.exception
-    lst = ol.get_list(page_store(), YEAR, None)
+    lst = ol.get_list(page_store(), ADMIN, YEAR, None)
     assert lst.frozen and lst.order_number == "1324" and lst.approved_by == "head"
     t = texts(at)
-    assert "Утверждён: приказ № 1324 от 01.09.2022" in t
+    assert f"Утверждён: {md('приказ № 1324 от 01.09.2022')}" in t
     assert "Текущий расчёт совпадает с утверждённым списком." in t
     official = table(at, "ident_official_table")
     assert sorted(official["ОО"]) == ["МАОУ «Гимназия № 3»", "МБОУ «СОШ № 1»", "МБОУ «СОШ № 4»"]
@@ -157,7 +160,7 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_
 
 
 def test_a_later_import_shows_how_the_computed_list_differs(listdb_ids, tmp_path):
-    ol.approve_list(page_store(), YEAR, None, "7", dt.date(2022, 9, 1), actor="head")
+    ol.approve_list(page_store(), User("head", "head"), YEAR, None, "7", dt.date(2022, 9, 1))
     rep = import_file(page_store(), stub_file(tmp_path, "later.stub"), User("methodist", "methodist"), parsed=results_parsed([
         ("sch420002", "VPR-MATH-5", 2021, 20, 8), ("sch420002", "VPR-RUS-5", 2021, 10, 5)]))
     assert rep.status == "stored"
@@ -182,8 +185,8 @@ def test_bound_head_sees_and_approves_only_its_territory(listdb_ids):
     at.checkbox(key="ident_approve_sure").check()
     button(at, "Утвердить список").click().run()
     north = page_store().territories.find("Северный район")
-    assert ol.get_list(page_store(), YEAR, north).frozen
-    assert ol.get_list(page_store(), YEAR, None) is None
+    assert ol.get_list(page_store(), ADMIN, YEAR, north).frozen
+    assert ol.get_list(page_store(), ADMIN, YEAR, None) is None
 
 
 def test_region_list_is_uploaded_and_compared(listdb_ids):
@@ -202,7 +205,7 @@ def test_region_list_is_uploaded_and_compared(listdb_ids):
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     button(at, "Загрузить список региона").click().run()
     assert not at.exception
-    assert "сопоставлено с реестром: 2" in texts(at)
+    assert md("сопоставлено с реестром: 2") in texts(at)
     rc = table(at, "ident_region_table")
     assert dict(zip(rc["ОО"], rc["Сравнение"])) == {"МБОУ «СОШ № 1»": ol.BOTH, "МБОУ «ООШ № 2»": ol.ONLY_REGION,
                                                     "МБОУ «СОШ № 4»": ol.ONLY_COMPUTED}
@@ -231,3 +234,79 @@ def test_only_the_admin_is_offered_to_save_defaults_and_nothing_is_saved_here(li
         said = bool(at.get("page_link")) or "Сохранить настройки по умолчанию можно на странице «Настройки»" in texts(at)
         assert said == offered
         assert page_store().settings.get("rule") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Data is shown as text: no Markdown, link or image from a name, a reason, a file or an order number
+# ---------------------------------------------------------------------------------------------
+EVIL_NAME = "**Жирная** [Сеанс истёк](http://evil.example/login) ![](http://127.0.0.1:9/p.png) :red[СОШ]"
+
+
+def rename(login, name, tmp_path):
+    rep = import_file(page_store(), stub_file(tmp_path, f"rename-{login}.stub"), SYSTEM,
+                      parsed=renamed_parsed(login, name))
+    assert rep.status == "stored", rep.issues
+
+
+def markdown_with(at, needle):
+    return [str(m.value) for m in at.markdown if needle in str(m.value)]
+
+
+def test_reasons_in_words_show_a_hostile_school_name_as_text(listdb_ids, tmp_path):
+    rename("sch420001", EVIL_NAME, tmp_path)
+    at = run("viewer")
+    [line] = markdown_with(at, "Жирная")
+    assert line.startswith("1. **") and md(EVIL_NAME) in line
+    assert "\\*\\*Жирная\\*\\*" in line and "\\[Сеанс истёк\\]" in line and "\\!\\[\\]" in line
+    assert "**Жирная**" not in line and "](http" not in line and "http://" not in line
+    # in the table the name is a plain cell
+    assert EVIL_NAME in list(table(at, "ident_list_table")["ОО"])
+
+
+def test_manual_reasons_order_numbers_and_the_territory_are_shown_as_text(listdb_ids, tmp_path):
+    evil_reason = "**важно** [подробнее](http://evil.example) @admin"
+    ol.set_decision(page_store(), User("head", "head"), YEAR, None, listdb_ids["sch420003"], False, evil_reason)
+    at = run("head")
+    [line] = markdown_with(at, "важно")
+    assert line.startswith("**Решения вручную:**") and md(evil_reason) in line and "**важно**" not in line
+    ol.approve_list(page_store(), User("head", "head"), YEAR, None, "**7** [x](http://evil.example)",
+                    dt.date(2022, 9, 1))
+    at = run("viewer")
+    [ok] = [str(e.value) for e in at.success if "Утверждён" in str(e.value)]
+    assert md("приказ № **7** [x](http://evil.example)") in ok and "**7**" not in ok
+
+
+def test_region_list_file_name_and_unmatched_rows_are_shown_as_text(listdb_ids):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Территория", "ОО"])
+    ws.append(["Северный район", "мбоу \"сош № 1\""])
+    ws.append(["Северный район", "![](http://127.0.0.1:9/p.png) **Нет такой**"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = run("head")
+    at.get("file_uploader")[0].set_value(("**список** [x](http://evil.example).xlsx", buf.getvalue(),
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    button(at, "Загрузить список региона").click().run()
+    assert not at.exception
+    [ok] = [str(e.value) for e in at.success if "сопоставлено" in str(e.value)]
+    assert md("**список** [x](http://evil.example).xlsx") in ok and "**список**" not in ok
+    assert md("не найдено в реестре: 1") in ok
+    unmatched = [d.value for d in at.dataframe if "Почему" in d.value.columns and "Строка" in d.value.columns]
+    assert unmatched and list(unmatched[0]["ОО"]) == ["![](http://127.0.0.1:9/p.png) **Нет такой**"]
+    assert list(unmatched[0]["Строка"]) == [3]
+    assert "![](" not in texts(at)
+
+
+def test_a_bound_head_is_not_offered_the_region_wide_list_and_the_service_refuses_it(listdb_ids):
+    at = run("north-head")
+    assert "Записать решение" in [b.label for b in at.button]       # their own territory's list
+    with pytest.raises(ol.Forbidden):
+        ol.set_decision(page_store(), page_store_user("north-head"), YEAR, None, listdb_ids["sch420001"], False,
+                        "не наш список")
+    assert ol.get_list(page_store(), ADMIN, YEAR, None) is None
+
+
+def page_store_user(name):
+    from shnor.services.accounts import get_user
+    return get_user(page_store(), name)

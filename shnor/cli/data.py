@@ -56,6 +56,7 @@ def cmd_results(args) -> int:
 
 def cmd_identify(args) -> int:
     from shnor.read.analysis import compute_list, load_rule_settings
+    from shnor.services.lists import record_identification_run
     from dataclasses import replace
     year = year_arg(args.year)
     store, actor = session(args)
@@ -64,7 +65,7 @@ def cmd_identify(args) -> int:
     if args.variant:
         settings = replace(settings, variant=args.variant)
     lst = compute_list(store, year, tid, settings)
-    store.record_run(year, tid, settings.to_dict(), lst.shnor_count, lst.school_count, actor=actor.name)
+    record_identification_run(store, actor, lst)
     t = lst.table[lst.table["status"] == "shnor"]
     rows = [{"school_code": r.school_code, "school_name": r.short_name, "territory": r.territory,
              "criteria": r.criteria, "reasons": r.reasons} for r in t.itertuples(index=False)]

@@ -16,9 +16,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from shnor.domain import procedures
-from shnor.read.analysis import ListResult
 from shnor.domain.rule import SHNOR, RuleSettings
 from shnor.domain.years import format_school_year
+from shnor.read.analysis import ListResult
+from shnor.reports.cells import set_text_cell
 
 # Excel shows this with the viewer's decimal separator: «40,0 %» in a Russian Excel.
 PERCENT_FORMAT = '0.0\\ %'
@@ -29,6 +30,19 @@ _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE8F3")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+DRAFT_TITLE = "Проект списка школ с низкими образовательными результатами (ШНОР)"
+
+
+def _put(ws, row: int, col: int, value):
+    """Every cell is written here: a text is a string cell, never a formula (shnor/reports/cells.py)."""
+    cell = ws.cell(row, col)
+    try:
+        if pd.isna(value):
+            value = None
+    except (TypeError, ValueError):
+        pass
+    set_text_cell(cell, value)
+    return cell
 
 
 def export_frame(computed: ListResult, proposal: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -53,7 +67,7 @@ def export_frame(computed: ListResult, proposal: pd.DataFrame | None = None) -> 
 
 
 def export_frame_from_items(items: pd.DataFrame) -> pd.DataFrame:
-    """Rows for the workbook from an approved list's items (shnor.services.lists.list_items)."""
+    """Rows for the workbook from an approved list's items (shnor/store/lists.py `items`)."""
     rows = []
     for r in items.itertuples(index=False):
         decision = ""
@@ -81,26 +95,27 @@ def settings_lines(settings: RuleSettings) -> list[tuple[str, object, str | None
 
 def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settings: RuleSettings,
                   order_ru: str | None = None, generated_at: dt.datetime | None = None,
-                  title: str = "Список школ с низкими образовательными результатами (ШНОР)") -> bytes:
-    """The workbook as bytes. `frame` has EXPORT_COLUMNS; rows with `included` go to «Список ШНОР»."""
+                  title: str = "Список школ с низкими образовательными результатами (ШНОР)",
+                  draft: bool = False) -> bytes:
+    """The workbook as bytes. `frame` has EXPORT_COLUMNS; rows with `included` go to «Список ШНОР».
+    `draft`: a list not yet approved, marked «проект» in the title (the head's decisions may be in it)."""
     generated_at = generated_at or dt.datetime.now()
     wb = Workbook()
     ws = wb.active
     ws.title = "Список ШНОР"
-    ws["A1"] = title
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"на {format_school_year(year)} учебный год — {territory_name}"
-    ws["A2"].font = Font(bold=True, size=12)
-    ws["A3"] = (f"Утверждён: {order_ru}" if order_ru else
-                "Расчёт по правилу (список не утверждён приказом)")
-    ws["A4"] = (f"Результаты {format_school_year(year - 2)} и {format_school_year(year - 1)} учебных годов; "
-                f"сформирован {generated_at:%d.%m.%Y %H:%M}")
+    _put(ws, 1, 1, DRAFT_TITLE if draft and not order_ru else title).font = Font(bold=True, size=14)
+    _put(ws, 2, 1, f"на {format_school_year(year)} учебный год — {territory_name}").font = Font(bold=True, size=12)
+    _put(ws, 3, 1, f"Утверждён: {order_ru}" if order_ru else
+         "Проект: расчёт по правилу с решениями вручную (список не утверждён приказом)" if draft else
+         "Расчёт по правилу (список не утверждён приказом)")
+    _put(ws, 4, 1, f"Результаты {format_school_year(year - 2)} и {format_school_year(year - 1)} учебных годов; "
+                   f"сформирован {generated_at:%d.%m.%Y %H:%M}")
     row = 6
-    ws.cell(row, 1, "Настройки правила").font = Font(bold=True)
+    _put(ws, row, 1, "Настройки правила").font = Font(bold=True)
     for label, value, fmt in settings_lines(settings):
         row += 1
-        ws.cell(row, 1, label)
-        c = ws.cell(row, 3, value)
+        _put(ws, row, 1, label)
+        c = _put(ws, row, 3, value)
         c.alignment = Alignment(horizontal="left")
         if fmt:
             c.number_format = fmt
@@ -112,12 +127,12 @@ def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settin
     _write_table(ws, row, headers, widths, [
         [i + 1, r.territory, r.school, r.code, r.criteria, r.reasons, r.max_low_share, r.decision]
         for i, r in enumerate(listed.itertuples(index=False))], percent_cols={7})
-    ws.cell(row + len(listed) + 2, 1, f"Всего в списке: {len(listed)} из {len(frame)} школ территории").font = \
+    _put(ws, row + len(listed) + 2, 1, f"Всего в списке: {len(listed)} из {len(frame)} школ территории").font = \
         Font(bold=True)
 
     ws2 = wb.create_sheet("Все школы")
-    ws2["A1"] = f"Все школы: статус на {format_school_year(year)} — {territory_name}"
-    ws2["A1"].font = Font(bold=True, size=12)
+    _put(ws2, 1, 1, f"Все школы: статус на {format_school_year(year)} — {territory_name}").font = \
+        Font(bold=True, size=12)
     _write_table(ws2, 3, ["Территория", "ОО", "Код", "Статус", "В списке", "Критерии", "Основания",
                           "Наибольшая доля «2» / ниже минимума", "Решение вручную"],
                  [30, 45, 14, 22, 10, 10, 90, 16, 40],
@@ -130,7 +145,7 @@ def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settin
 
 def _write_table(ws, row: int, headers: list[str], widths: list[int], data: list[list], percent_cols: set[int]) -> None:
     for c, (h, w) in enumerate(zip(headers, widths), start=1):
-        cell = ws.cell(row, c, h)
+        cell = _put(ws, row, c, h)
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
         cell.border = _BORDER
@@ -139,9 +154,7 @@ def _write_table(ws, row: int, headers: list[str], widths: list[int], data: list
     ws.freeze_panes = ws.cell(row + 1, 1)
     for i, values in enumerate(data, start=1):
         for c, v in enumerate(values, start=1):
-            if isinstance(v, float) and pd.isna(v):
-                v = None
-            cell = ws.cell(row + i, c, v)
+            cell = _put(ws, row + i, c, v)
             cell.border = _BORDER
             cell.alignment = _WRAP
             if c in percent_cols:
@@ -155,15 +168,13 @@ def reference_workbook(scales: pd.DataFrame, thresholds: pd.DataFrame) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Шкалы ВПР"
-    ws["A1"] = "Шкалы перевода первичных баллов ВПР в отметки"
-    ws["A1"].font = Font(bold=True, size=12)
+    _put(ws, 1, 1, "Шкалы перевода первичных баллов ВПР в отметки").font = Font(bold=True, size=12)
     rows = [[procedures.name_ru(r.procedure), format_school_year(int(r.year)), int(r.mark), int(r.min_score),
              int(r.max_score)] for r in scales.itertuples(index=False)]
     _write_table(ws, 3, ["Работа", "Учебный год", "Отметка", "Первичный балл от", "до"], [30, 14, 10, 18, 10],
                  rows, set())
     ws2 = wb.create_sheet("Пороги ОГЭ и ЕГЭ")
-    ws2["A1"] = "Минимальные пороги ОГЭ и ЕГЭ (минимум для аттестата)"
-    ws2["A1"].font = Font(bold=True, size=12)
+    _put(ws2, 1, 1, "Минимальные пороги ОГЭ и ЕГЭ (минимум для аттестата)").font = Font(bold=True, size=12)
     kinds = {"min_test_score": "минимальный тестовый балл", "min_primary_score": "минимальный первичный балл",
              "mark2": "отметка «2»", "geometry_min": "минимум по геометрии"}
     rows = [[procedures.name_ru(r.procedure), format_school_year(int(r.year)), kinds.get(r.kind, r.kind),

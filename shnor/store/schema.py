@@ -280,4 +280,6 @@ MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("users, sessions, official and region lists", [_M3_ACCOUNTS_AND_LISTS]),
     ("typed audit events, login throttling, one batch per file",
      [_M4_TYPED_AUDIT, _mark_data_events, _fill_stored_files]),
+    ("the territory a region list was uploaded for (NULL: the whole region)", [
+        "ALTER TABLE region_lists ADD COLUMN territory_id INTEGER"]),
 ]
