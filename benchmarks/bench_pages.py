@@ -39,12 +39,13 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from shnor.domain.permissions import SYSTEM
     from shnor.services import accounts
     from shnor.ui.db import get_store
 
     store = get_store()
     if accounts.get_user(store, "bench") is None:
-        accounts.add_user(store, "bench", "admin", "Bench-password-2026")
+        accounts.add_user(store, SYSTEM, "bench", "admin", "Bench-password-2026")
     user = accounts.get_user(store, "bench")
     print(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
     from shnor.read.analysis import compute_list

@@ -1,5 +1,7 @@
-"""«Пользователи» (administrator only): list, add, change role or territory, reset password, remove; login
-security settings. Every change is audited (shnor/accounts.py writes the audit log)."""
+"""«Пользователи» (administrator of the whole region only): list, add, change role or territory, reset password,
+remove; current login locks (name, address, until) and lifting them; login security settings. Every change
+goes through shnor/services/accounts.py, which checks the acting user and audits it. User and territory names
+are data: shown in dataframes, selectbox options or through md()."""
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +11,9 @@ from shnor.ui.guard import can, page_guard
 user = page_guard("users")
 
 from shnor.services import accounts  # noqa: E402  (after the guard: nothing runs for strangers)
+from shnor.domain.permissions import Forbidden  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
+from shnor.ui.safe import md  # noqa: E402
 
 store = get_store()
 editable = can(user, Action.USERS)   # False in meeting mode
@@ -20,25 +24,30 @@ if _flash:
     st.success(_flash)
 _once = st.session_state.pop("_users_password_once", None)
 if _once:
-    st.warning(f"Новый пароль пользователя «{_once[0]}»: **{_once[1]}** — он показан один раз. Передайте его "
+    st.warning(f"Новый пароль пользователя «{md(_once[0])}» — ниже; он показан один раз. Передайте его "
                "пользователю лично, не пересылайте вместе с логином.", icon=":material/key:")
+    st.code(_once[1], language=None)
 
 
 def done(message: str) -> None:
+    """After a change: the message (its data already through md()) is shown after the rerun."""
     data_changed()
     st.session_state["_users_flash"] = message
     st.rerun()
 
 
-users = accounts.list_users(store)
-now = pd.Timestamp.now()
+def refused(exc: Exception) -> None:
+    st.error(md(str(exc)))
+
+
+users = accounts.list_users(store, user)
 
 
 def _state(r) -> str:
     if r.disabled:
         return "отключён"
-    if pd.notna(r.locked_until) and r.locked_until > now:
-        return f"заблокирован до {r.locked_until:%H:%M}"
+    if r.locks:
+        return f"вход заблокирован с адресов: {r.locks}"
     return "активен"
 
 
@@ -55,12 +64,34 @@ with st.expander("Что может каждая роль"):
         "- **администратор** — всё, а также настройки правила, шкалы, цели, территории и пользователи.\n\n"
         "Пользователь, привязанный к территории, видит и меняет только её школы.")
 
+st.subheader("Блокировки входа")
+locks = accounts.list_locks(store, user)
+if locks.empty:
+    st.caption("Сейчас ни один вход не заблокирован. После нескольких неудачных попыток подряд вход с этим логином "
+               "блокируется только для адреса, с которого их делали: с других адресов владелец входит как обычно.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Логин": locks["name"].astype(str), "Адрес": locks["client"].astype(str),
+        "Заблокирован до": locks["locked_until"].dt.strftime("%d.%m.%Y %H:%M")}), hide_index=True, width="stretch")
+    if editable:
+        lock_keys = list(zip(locks["name"].astype(str), locks["client"].astype(str)))
+        with st.form("user_unlock"):
+            pick = st.selectbox("Блокировка", lock_keys, format_func=lambda k: f"{k[0]} — {k[1]}", key="unlock_pick")
+            if st.form_submit_button("Снять блокировку", type="primary"):
+                try:
+                    n = accounts.unlock(store, user, pick[0], client=pick[1])
+                except (accounts.AccountError, Forbidden) as exc:
+                    refused(exc)
+                else:
+                    done(f"Блокировка входа снята: «{md(pick[0])}» с адреса {md(pick[1])}." if n else
+                         f"Блокировка «{md(pick[0])}» с адреса {md(pick[1])} уже истекла.")
+
 if not editable:
     st.stop()
 
 terr = store.territories.list()
 terr_options = [None] + [int(x) for x in terr.loc[terr["kind"] != "region", "id"]]
-terr_names = dict(zip(terr["id"].astype(int), terr["name"]))
+terr_names = dict(zip(terr["id"].astype(int), terr["name"].astype(str)))
 
 
 def terr_label(tid):
@@ -87,15 +118,15 @@ with tab_add:
                 st.error("Пароли не совпадают.")
             else:
                 try:
-                    u = accounts.add_user(store, name, role, password, tid, actor=user.name)
-                except accounts.AccountError as exc:
-                    st.error(str(exc))
+                    u = accounts.add_user(store, user, name, role, password, tid)
+                except (accounts.AccountError, Forbidden) as exc:
+                    refused(exc)
                 else:
                     if gen:
                         st.session_state["_users_password_once"] = (u.name, password)
-                    done(f"Пользователь «{u.name}» добавлен: {u.role_ru}, {u.scope_ru}.")
+                    done(f"Пользователь «{md(u.name)}» добавлен: {u.role_ru}, {md(u.scope_ru)}.")
 
-names = list(users["name"])
+names = [str(n) for n in users["name"]]
 with tab_edit:
     if names:
         who = st.selectbox("Пользователь", names, key="edit_who")
@@ -110,11 +141,11 @@ with tab_edit:
             st.caption("После изменения роли или территории пользователь входит заново.")
             if st.form_submit_button("Сохранить изменения", type="primary"):
                 try:
-                    u = accounts.update_user(store, who, role=role, territory=tid, actor=user.name)
-                except accounts.AccountError as exc:
-                    st.error(str(exc))
+                    u = accounts.update_user(store, user, who, role=role, territory=tid)
+                except (accounts.AccountError, Forbidden) as exc:
+                    refused(exc)
                 else:
-                    done(f"«{u.name}»: {u.role_ru}, {u.scope_ru}.")
+                    done(f"«{md(u.name)}»: {u.role_ru}, {md(u.scope_ru)}.")
 
 with tab_pw:
     if names:
@@ -124,20 +155,20 @@ with tab_pw:
             pw1 = p1.text_input("Новый пароль", type="password", help=f"Не короче {min_len} символов.")
             pw2 = p2.text_input("Новый пароль ещё раз", type="password")
             gen = st.checkbox("Сгенерировать случайный пароль")
-            st.caption("Смена пароля снимает блокировку и завершает все сеансы пользователя.")
+            st.caption("Смена пароля снимает блокировки входа и завершает все сеансы пользователя.")
             if st.form_submit_button("Сменить пароль", type="primary"):
                 password = accounts.random_password() if gen else pw1
                 if not gen and pw1 != pw2:
                     st.error("Пароли не совпадают.")
                 else:
                     try:
-                        accounts.set_password(store, who, password, actor=user.name)
-                    except accounts.AccountError as exc:
-                        st.error(str(exc))
+                        accounts.set_password(store, user, who, password)
+                    except (accounts.AccountError, Forbidden) as exc:
+                        refused(exc)
                     else:
                         if gen:
                             st.session_state["_users_password_once"] = (who, password)
-                        done(f"Пароль пользователя «{who}» изменён.")
+                        done(f"Пароль пользователя «{md(who)}» изменён.")
 
 with tab_rm:
     others = [n for n in names if n != user.name]
@@ -152,19 +183,21 @@ with tab_rm:
                     st.error("Отметьте «Да, удалить этого пользователя».")
                 else:
                     try:
-                        accounts.remove_user(store, who, actor=user.name)
-                    except accounts.AccountError as exc:
-                        st.error(str(exc))
+                        accounts.remove_user(store, user, who)
+                    except (accounts.AccountError, Forbidden) as exc:
+                        refused(exc)
                     else:
-                        done(f"Пользователь «{who}» удалён.")
+                        done(f"Пользователь «{md(who)}» удалён.")
 
 with tab_sec:
     cfg = accounts.account_settings(store)
     with st.form("login_security"):
         c1, c2, c3, c4 = st.columns(4)
         timeout = c1.number_input("Выход после бездействия, мин", 5, 24 * 60, cfg["session_timeout_min"], step=5)
-        max_failed = c2.number_input("Неверных паролей до блокировки", 3, 20, cfg["max_failed"], step=1)
-        lock = c3.number_input("Блокировка, мин", 1, 24 * 60, cfg["lockout_min"], step=1)
+        max_failed = c2.number_input("Неудачных попыток до блокировки", 3, 20, cfg["max_failed"], step=1,
+                                     help="Считаются попытки с одним логином с одного адреса.")
+        lock = c3.number_input("Блокировка, мин", 1, 24 * 60, cfg["lockout_min"], step=1,
+                               help="Вход с этим логином с этого адреса блокируется; с других адресов — нет.")
         min_pw = c4.number_input("Длина пароля не меньше", 8, 64, cfg["min_password_len"], step=1)
         if st.form_submit_button("Сохранить", type="primary"):
             new = dict(cfg, session_timeout_min=int(timeout), max_failed=int(max_failed), lockout_min=int(lock),
@@ -172,5 +205,9 @@ with tab_sec:
             if new == cfg:
                 st.info("Настройки не изменились.")
             else:
-                store.set_setting(accounts.SETTINGS_KEY, new, actor=user.name)
-                done("Настройки входа сохранены.")
+                try:
+                    accounts.save_account_settings(store, user, new)
+                except (accounts.AccountError, Forbidden) as exc:
+                    refused(exc)
+                else:
+                    done("Настройки входа сохранены.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from listdb import NORTH, build
+from shnor.domain.permissions import SYSTEM
 from shnor.services import accounts
 from shnor.store import Store
 
@@ -23,7 +24,7 @@ def build_with_users(path: Path, tmp: Path) -> dict[str, int]:
     store = Store.open(path)
     try:
         for name, (role, terr) in USERS.items():
-            accounts.add_user(store, name, role, PASSWORD, terr)
+            accounts.add_user(store, SYSTEM, name, role, PASSWORD, terr)
     finally:
         store.close()
     return ids

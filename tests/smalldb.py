@@ -94,10 +94,11 @@ def build_small_db(path: str | Path) -> dict[int, int]:
 
 def login_token(path: str | Path, name: str, role: str, territory: str | None = None) -> str:
     """Adds user `name` with `role` (bound to `territory`) to the database file and opens a session for them."""
+    from shnor.domain.permissions import SYSTEM
     from shnor.services import accounts
     store = Store.open(path)
     try:
-        accounts.add_user(store, name, role, "Пароль-для-теста-1", territory=territory)
+        accounts.add_user(store, SYSTEM, name, role, "Пароль-для-теста-1", territory=territory)
         return accounts.create_session(store, name)
     finally:
         store.close()

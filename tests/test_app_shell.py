@@ -2,11 +2,13 @@
 (the `pages/` trap), meeting mode, logout and the session timeout; the Settings and Users pages act."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from shnor.domain.permissions import SYSTEM
 from shnor.services import accounts
 from shnor.store import Store
 from smalldb import build_small_db
@@ -21,7 +23,7 @@ EXPECTED_MENU = {
                   "pages/settings.py"],
     "head": ["pages/overview.py", "pages/identification.py", "pages/school.py", "pages/settings.py"],
     "admin": ["pages/overview.py", "pages/upload.py", "pages/identification.py", "pages/school.py",
-              "pages/settings.py", "pages/users.py"],
+              "pages/settings.py", "pages/users.py", "pages/audit.py"],
 }
 ALL_PAGES = EXPECTED_MENU["admin"]
 
@@ -32,8 +34,8 @@ def db(tmp_path, monkeypatch, clear_streamlit_caches):
     build_small_db(path)
     s = Store.open(path)
     for role, name in ROLE_USERS.items():
-        accounts.add_user(s, name, role, PASSWORD)
-    accounts.add_user(s, "north", "viewer", PASSWORD, territory="Северный район")
+        accounts.add_user(s, SYSTEM, name, role, PASSWORD)
+    accounts.add_user(s, SYSTEM, "north", "viewer", PASSWORD, territory="Северный район")
     s.close()
     monkeypatch.setenv("SHNOR_DB", str(path))
     return path
@@ -79,21 +81,47 @@ def test_login_form_has_exactly_login_password_and_button(db):
 
 def test_wrong_password_is_refused_in_russian(db):
     at = login(app().run(), "vera", "not-the-password")
-    assert [e.value for e in at.error] == ["Неверный логин или пароль. Осталось попыток до блокировки: 4."]
+    assert [e.value for e in at.error] == ["Неверный логин или пароль."]
     assert "_shnor_token" not in at.session_state
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
     at = login(at, "nobody", PASSWORD)
-    assert [e.value for e in at.error] == ["Неверный логин или пароль."]
+    assert [e.value for e in at.error] == ["Неверный логин или пароль."]   # the same for an unknown name
 
 
-def test_lockout_is_shown_in_the_form(db):
+THROTTLED = ("Слишком много неудачных попыток входа с этого адреса. Попробуйте через 15 мин "
+             "или обратитесь к администратору.")
+
+
+def test_lockout_is_shown_in_the_form_the_same_for_an_unknown_name(db):
     at = app().run()
     for _ in range(5):
         at = login(at, "vera", "wrong-password")
-    assert "заблокирован на 15 мин" in at.error[0].value
-    at = login(at, "vera", PASSWORD)       # the right password does not open a locked account
-    assert "заблокирован до" in at.error[0].value
+    assert [e.value for e in at.error] == [THROTTLED]
+    at = login(at, "vera", PASSWORD)       # the right password does not open the name from this address
+    assert [e.value for e in at.error] == [THROTTLED]
     assert "_shnor_token" not in at.session_state
+    for _ in range(5):
+        at = login(at, "nobody", "wrong-password")
+    assert [e.value for e in at.error] == [THROTTLED]
+    # counted against this browser's address (AppTest has none: this machine)
+    locks = accounts.list_locks(shell_store(db), accounts.SYSTEM)
+    assert sorted(zip(locks["name"], locks["client"])) == [("nobody", "127.0.0.1"), ("vera", "127.0.0.1")]
+
+
+def test_login_behind_a_trusted_proxy_counts_the_forwarded_address(db, monkeypatch):
+    """The guard asks the service for the client address with the connection's address and X-Forwarded-For
+    (AppTest sends no header: the patched service adds the proxy's), and the login is counted against it."""
+    monkeypatch.setenv("SHNOR_TRUSTED_PROXIES", "127.0.0.1")
+    seen = []
+    real = accounts.client_address
+    monkeypatch.setattr(accounts, "client_address",
+                        lambda ip, fwd=None: seen.append((ip, fwd)) or real(ip, ["203.0.113.9"]))
+    at = login(app().run(), "vera", "wrong-password")
+    assert seen and seen[-1][0] is None            # AppTest: no connection address (this machine)
+    assert [e.value for e in at.error] == ["Неверный логин или пароль."]
+    store = shell_store(db)
+    failed = store.audit.list(action="login_failed")
+    assert '"client": "203.0.113.9"' in failed["detail"].iloc[0]
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
@@ -154,13 +182,13 @@ def test_logout_ends_the_session(db):
 def test_inactivity_timeout_logs_out(db):
     at = login(app().run(), "root")
     store = shell_store(db)
-    with store.transaction() as cur:
-        cur.execute("UPDATE sessions SET last_seen = last_seen - INTERVAL 61 MINUTE, "
-                    "expires = expires - INTERVAL 61 MINUTE")
+    with store.unit("test", audited=False) as u:   # 61 minutes pass without activity
+        u.sql.run("UPDATE sessions SET last_seen = last_seen - INTERVAL 61 MINUTE, "
+                  "expires = expires - INTERVAL 61 MINUTE")
     at.run()
     assert_login_form_only(at)
     assert "Сеанс завершён" in at.info[0].value
-    assert store.scalar("SELECT count(*) FROM sessions") == 0
+    assert store.accounts.session_count() == 0
 
 
 def test_meeting_mode_from_the_address(db):
@@ -355,3 +383,111 @@ def test_users_page_refuses_mismatched_passwords(db):
     at.button(key="FormSubmitter:user_add-Добавить пользователя").click().run()
     assert [e.value for e in at.error] == ["Пароли не совпадают."]
     assert accounts.get_user(shell_store(db), "olga") is None
+
+
+def test_users_page_lists_and_lifts_a_login_lock(db):
+    store = shell_store(db)
+    for client in ("203.0.113.9", "198.51.100.4"):
+        for _ in range(5):
+            with pytest.raises(accounts.LoginRefused):
+                accounts.authenticate(store, "vera", "guess", client=client)
+    at = login(app("../pages/users.py").run(), "root")
+    assert not at.exception
+    assert at.dataframe[0].value.set_index("Логин").loc["vera", "Состояние"] == "вход заблокирован с адресов: 2"
+    locks = at.dataframe[1].value
+    assert list(locks.columns) == ["Логин", "Адрес", "Заблокирован до"]
+    assert sorted(zip(locks["Логин"], locks["Адрес"])) == [("vera", "198.51.100.4"), ("vera", "203.0.113.9")]
+    at.selectbox(key="unlock_pick").set_value(("vera", "203.0.113.9"))
+    at.button(key="FormSubmitter:user_unlock-Снять блокировку").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Блокировка входа снята: «vera» с адреса 203\\.0\\.113\\.9."
+    assert list(at.dataframe[1].value["Адрес"]) == ["198.51.100.4"]
+    unlocked = store.audit.list(action="user_unlocked")
+    assert list(unlocked["actor"]) == ["root"] and "203.0.113.9" in unlocked["detail"].iloc[0]
+    assert accounts.authenticate(store, "vera", PASSWORD, client="203.0.113.9").name == "vera"
+
+
+def test_users_page_shows_names_as_text(db):
+    """A user name and a territory name with Markdown in them reach the page only escaped (md) or in dataframes."""
+    from shnor.ui.safe import md
+    store = shell_store(db)
+    hostile = "**[boss](http://evil.example)**"
+    accounts.add_user(store, accounts.SYSTEM, hostile, "admin", PASSWORD)
+    at = login(app("../pages/users.py").run(), hostile)
+    assert not at.exception
+    side = at.sidebar.markdown[0].value
+    assert side.startswith(f"**{md(hostile)}** — администратор") and "](http" not in side
+    assert hostile in set(at.dataframe[0].value["Логин"])                      # the dataframe holds it as text
+    next(c for c in at.checkbox if c.label == "Сгенерировать случайный пароль").check()
+    at.selectbox(key="pw_who").set_value("vera")
+    at.button(key="FormSubmitter:user_passwd-Сменить пароль").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Пароль пользователя «vera» изменён."
+    assert at.warning[0].value.startswith("Новый пароль пользователя «vera» — ниже")
+    new_password = at.code[0].value
+    assert accounts.authenticate(store, "vera", new_password).name == "vera"
+
+
+def test_bound_admin_cannot_open_users_or_audit(db):
+    store = shell_store(db)
+    accounts.add_user(store, accounts.SYSTEM, "nadmin", "admin", PASSWORD, territory="Северный район")
+    for page, title in (("users", "Пользователи"), ("audit", "Журнал действий")):
+        at = login(app(f"../pages/{page}.py").run(), "nadmin")
+        assert [e.value for e in at.error] == [f"Страница «{title}» недоступна для роли «администратор». "
+                                               "Если она нужна вам для работы, обратитесь к администратору."]
+        assert len(at.dataframe) == 0
+
+
+# -- the audit page ----------------------------------------------------------------------------------
+def test_audit_page_for_an_admin_filters_and_downloads(db):
+    store = shell_store(db)
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(store, "=1+1", "guess", client="203.0.113.9")
+    at = login(app().run(), "root")
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Журнал действий"
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Время", "Пользователь", "Действие", "Подробности"]
+    assert "неудачный вход" in set(table["Действие"]) and "вход" in set(table["Действие"])
+    failed = table[table["Действие"] == "неудачный вход"]
+    assert list(failed["Подробности"]) == ["client: 203.0.113.9; name: =1+1"] and list(failed["Пользователь"]) == ["—"]
+    assert all(table[c].map(type).eq(str).all() for c in table.columns)          # all data as text
+    # filters (on the page file itself: AppTest reruns a page reached through the router from app.py)
+    at = login(app("../pages/audit.py").run(), "root")
+    box = at.selectbox(key="audit_action")
+    assert "неудачный вход" in box.options and "добавлен пользователь" in box.options
+    box.set_value("login").run()
+    assert set(at.dataframe[0].value["Действие"]) == {"вход"}
+    at.selectbox(key="audit_action").set_value(None)
+    at.selectbox(key="audit_user").set_value("root").run()
+    assert set(at.dataframe[0].value["Пользователь"]) == {"root"}
+    # from tomorrow: nothing
+    at.date_input(key="audit_since").set_value(dt.date.today() + dt.timedelta(days=1)).run()
+    assert not at.exception and len(at.dataframe) == 0
+    assert at.info[0].value == "За выбранный период таких записей нет."
+
+
+def test_audit_downloads_are_text(db):
+    import openpyxl
+    from shnor.services import audit
+    store = shell_store(db)
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(store, "=HYPERLINK(\"http://x\")", "guess", client="203.0.113.9")
+    rows = audit.audit_rows(store, accounts.SYSTEM, action="login_failed")
+    text = audit.to_csv(rows)
+    assert text.splitlines()[0] == "at,user,action,details"
+    assert text.splitlines()[1].endswith(",,login_failed,\"client: 203.0.113.9; name: =HYPERLINK(\"\"http://x\"\")\"")
+    import io as _io
+    ws = openpyxl.load_workbook(_io.BytesIO(audit.to_xlsx(rows))).active
+    assert [c.value for c in ws[1]] == ["Время", "Пользователь", "Действие", "Подробности"]
+    assert ws["C2"].value == "неудачный вход" and ws["D2"].data_type == "s"
+    assert ws["D2"].value.startswith("client: 203.0.113.9; name: =HYPERLINK")
+
+
+def test_audit_page_refused_for_a_methodist(db):
+    at = login(app("../pages/audit.py").run(), "misha")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Страница «Журнал действий» недоступна для роли «методист». "
+                                           "Если она нужна вам для работы, обратитесь к администратору."]
+    assert len(at.dataframe) == 0 and len(at.title) == 0

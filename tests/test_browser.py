@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from browser import ARTIFACTS, launch_browser, login, settle, shot, streamlit_server, wait_idle
+from shnor.domain.permissions import SYSTEM
 from shnor.services import accounts
 from shnor.read.analysis import compute_list
 from shnor.store import Store
@@ -31,10 +32,10 @@ def db(demo_db_master, tmp_path_factory) -> Path:
     dst = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
     shutil.copy(demo_db_master, dst)
     store = Store.open(dst)
-    accounts.add_user(store, "admin", "admin", PASSWORDS["admin"])
-    accounts.add_user(store, "metod", "methodist", PASSWORDS["metod"])
-    accounts.add_user(store, "glava", "head", PASSWORDS["glava"])
-    accounts.add_user(store, "nabl", "viewer", PASSWORDS["nabl"])
+    accounts.add_user(store, SYSTEM, "admin", "admin", PASSWORDS["admin"])
+    accounts.add_user(store, SYSTEM, "metod", "methodist", PASSWORDS["metod"])
+    accounts.add_user(store, SYSTEM, "glava", "head", PASSWORDS["glava"])
+    accounts.add_user(store, SYSTEM, "nabl", "viewer", PASSWORDS["nabl"])
     lst = compute_list(store, max(store.results.years()) + 1)
     SHNOR_SCHOOL.update(lst.table[lst.table["status"] == "shnor"].iloc[0][["school_code", "short_name"]].to_dict())
     store.close()

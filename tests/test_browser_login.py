@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from browser import launch_browser, login, shot, streamlit_server, wait_idle
+from shnor.domain.permissions import SYSTEM
 from shnor.services import accounts
 from shnor.store import Store
 from smalldb import build_small_db
@@ -19,8 +20,8 @@ def db(tmp_path):
     path = tmp_path / "browser.duckdb"
     build_small_db(path)
     s = Store.open(path)
-    accounts.add_user(s, "root", "admin", PASSWORD)
-    accounts.add_user(s, "vera", "viewer", PASSWORD)
+    accounts.add_user(s, SYSTEM, "root", "admin", PASSWORD)
+    accounts.add_user(s, SYSTEM, "vera", "viewer", PASSWORD)
     s.close()
     return path
 

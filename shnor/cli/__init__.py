@@ -18,7 +18,6 @@ AREAS = [data, imports, schools, lists, reference, audit, users]   # each: regis
 
 
 def build_parser() -> RussianArgumentParser:
-    from shnor.services.accounts import add_cli
     p = RussianArgumentParser(prog="python -m shnor", description="Мониторинг ШНОР: база, загрузка, выявление.")
     p.add_argument("--db", help="файл базы данных (по умолчанию $SHNOR_DB, затем data/shnor.duckdb)")
     p.add_argument("--user", metavar="NAME", help="от чьего имени выполняется команда (по умолчанию — системная "
@@ -27,7 +26,6 @@ def build_parser() -> RussianArgumentParser:
                            metavar="КОМАНДА")
     for area in AREAS:
         area.register(sub)
-    add_cli(sub)
     return p
 
 

@@ -1,126 +1,66 @@
-"""Users, roles, passwords and login sessions (no Streamlit here: the CLI, the dashboard and tests share it).
+"""Accounts: the use cases of users, logins, sessions and login locks (the CLI, the dashboard and tests share them).
 
 - Roles: viewer (read-only), methodist (upload, undo imports, edit data), head (руководитель: approves
   official lists), admin (settings, users, everything). The permission table is shnor/domain/permissions.py.
+- User administration (add, update, remove, passwd, unlock, the list of users and locks, login settings)
+  takes the acting `User` and needs `Action.USERS` (an admin bound to no territory); every change is one
+  unit of work with its typed event (shnor/domain/events.py).
 - A user may be bound to one territory (`territory_id`; None = the whole region): pages show and change
   only that territory and its districts (`clamp_territory`).
-- Passwords: `hashlib.scrypt` (memory-hard) with a per-user random salt, compared in constant time.
-  After `max_failed` wrong passwords in a row the account is locked for `lockout_min` minutes.
-- Sessions: a random token (`secrets`) is given to the browser; only its SHA-256 is stored. A session
-  ends after `session_timeout_min` minutes without activity, after `session_max_hours` in any case, or
-  on logout.
+- Login (`authenticate`) answers the same for an unknown name and a wrong password and throttles failures
+  per (name, client address): shnor/domain/accounts.py. Failures and locks are audited.
+- Sessions: a random token is given to the browser; only its SHA-256 is stored. A session ends after
+  `session_timeout_min` minutes without activity, after `session_max_hours` in any case, or on logout.
+Passwords' hashing and the rules are pure (shnor/domain/accounts.py); the SQL is in shnor/store/accounts.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
-import sys
-from dataclasses import dataclass
 
+import pandas as pd
+
+from shnor import config
+from shnor.domain import events
+from shnor.domain.accounts import (DEFAULTS, DISABLED_MESSAGE, DUMMY_HASH, KEY_BYTES, LOCAL,  # noqa: F401
+                                   SETTINGS_KEY, TOUCH_EVERY, WRONG_LOGIN, AccountError, LoginRefused,
+                                   hash_password, is_throttled, login_name, new_password_hash, new_token,
+                                   next_failure, parse_networks, random_password, session_alive, settings_from,
+                                   throttled_message, token_hash, validate_name, validate_password,
+                                   validate_role, validate_settings, verify_password)
+from shnor.domain.accounts import client_address as _client_address
+from shnor.domain.permissions import (ADMIN, HEAD, METHODIST, ROLE_RU, ROLES, SYSTEM, VIEWER,  # noqa: F401
+                                      Action, User, pages_for, require)
 from shnor.store import Store
-
-from shnor.domain.permissions import (ADMIN, HEAD, METHODIST, ROLE_RU, ROLES, VIEWER, User,  # noqa: F401
-                                      pages_for)
-
-
-# ---------------------------------------------------------------------------------------------
-# Settings (stored in the settings table under "accounts")
-# ---------------------------------------------------------------------------------------------
-SETTINGS_KEY = "accounts"
-DEFAULTS = {"session_timeout_min": 60, "session_max_hours": 12, "max_failed": 5, "lockout_min": 15,
-            "min_password_len": 8}
-
-
-def account_settings(store: Store) -> dict:
-    stored = store.settings.get(SETTINGS_KEY) or {}
-    return {k: int(stored.get(k, v)) for k, v in DEFAULTS.items()}
-
-
-# ---------------------------------------------------------------------------------------------
-# Passwords
-# ---------------------------------------------------------------------------------------------
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1   # 16 MiB per hash, ~50 ms
-SALT_BYTES, KEY_BYTES = 16, 32
-
-
-def hash_password(password: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r,
-                          dklen=KEY_BYTES)
-
-
-def new_password_hash(password: str) -> dict:
-    """Columns of `users` for a new password: pw_hash, salt (hex) and the scrypt parameters."""
-    salt = secrets.token_bytes(SALT_BYTES)
-    return {"pw_hash": hash_password(password, salt).hex(), "salt": salt.hex(),
-            "scrypt_n": SCRYPT_N, "scrypt_r": SCRYPT_R, "scrypt_p": SCRYPT_P}
-
-
-def verify_password(password: str, pw_hash: str, salt: str, n: int, r: int, p: int) -> bool:
-    try:
-        got = hash_password(password, bytes.fromhex(salt), n, r, p)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, bytes.fromhex(pw_hash))
-
-
-_DUMMY = {"pw_hash": "00" * KEY_BYTES, "salt": "00" * SALT_BYTES, "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P}
-
-
-def random_password() -> str:
-    return secrets.token_urlsafe(12)
-
-
-# ---------------------------------------------------------------------------------------------
-# Users
-# ---------------------------------------------------------------------------------------------
-class AccountError(ValueError):
-    """A refused account operation; the message is Russian and meant for the user."""
-
-
-class LoginRefused(AccountError):
-    """Wrong login or password, or a locked or disabled account."""
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now()
 
 
-def _validate_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise AccountError("Логин не может быть пустым.")
-    if len(name) > 64 or any(ch.isspace() for ch in name):
-        raise AccountError(f"Логин «{name}» недопустим: без пробелов, не длиннее 64 символов.")
-    return name
+# ---------------------------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------------------------
+def account_settings(store: Store) -> dict:
+    return settings_from(store.settings.get(SETTINGS_KEY))
 
 
-def _validate_role(role: str) -> str:
-    if role not in ROLES:
-        raise AccountError(f"Роль «{role}» неизвестна. Допустимо: " +
-                           ", ".join(f"{r} ({ROLE_RU[r]})" for r in ROLES) + ".")
-    return role
+def save_account_settings(store: Store, actor: User, values: dict) -> dict:
+    """Save the login settings (session timeout, failures before a lock, lock minutes, password length)."""
+    require(actor, Action.USERS)
+    new = validate_settings(dict(account_settings(store), **values))
+    with store.unit(actor) as u:
+        u.settings.set(SETTINGS_KEY, new, actor.name)
+        u.record(events.SETTING_CHANGED, key=SETTINGS_KEY, value=new)
+    return new
 
 
-def _validate_password(store: Store, password: str) -> None:
-    min_len = account_settings(store)["min_password_len"]
-    if password is None or len(password) < min_len:
-        raise AccountError(f"Пароль слишком короткий: нужно не меньше {min_len} символов.")
-    if password != password.strip():
-        raise AccountError("Пароль не должен начинаться или заканчиваться пробелом.")
-
-
-def _territory_name(store: Store, territory_id: int | None) -> str | None:
-    if territory_id is None:
-        return None
-    return store.scalar("SELECT name FROM territories WHERE id = ?", [territory_id])
-
-
-def _row_to_user(store: Store, name: str, role: str, territory_id: int | None) -> User:
-    tid = int(territory_id) if territory_id is not None else None
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+def _to_user(store: Store, name: str, role: str, territory_id) -> User:
+    tid = None if territory_id is None or pd.isna(territory_id) else int(territory_id)
     scope = store.territories.subtree(tid)
-    return User(name, role, tid, _territory_name(store, tid), None if scope is None else frozenset(scope))
+    return User(name, role, tid, store.territories.name(tid), None if scope is None else frozenset(scope))
 
 
 def resolve_territory(store: Store, territory: str | int | None) -> int | None:
@@ -128,7 +68,7 @@ def resolve_territory(store: Store, territory: str | int | None) -> int | None:
     if territory is None or territory == "":
         return None
     if isinstance(territory, int):
-        tid = territory if store.scalar("SELECT count(*) FROM territories WHERE id = ?", [territory]) else None
+        tid = territory if store.territories.exists(territory) else None
     else:
         tid = store.territories.find(territory)
     if tid is None:
@@ -138,172 +78,188 @@ def resolve_territory(store: Store, territory: str | int | None) -> int | None:
 
 
 def get_user(store: Store, name: str) -> User | None:
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT name, role, territory_id FROM users WHERE name = ? AND NOT disabled",
-                          [name]).fetchone()
-    finally:
-        cur.close()
-    return _row_to_user(store, *row) if row else None
-
-
-def list_users(store: Store):
-    """A DataFrame: name, role, role_ru, territory_id, territory, created_at, locked_until, failed_count, disabled."""
-    df = store.df("SELECT u.name, u.role, u.territory_id, t.name AS territory, u.created_at, u.locked_until, "
-                  "u.failed_count, u.disabled FROM users u LEFT JOIN territories t ON t.id = u.territory_id "
-                  "ORDER BY u.name")
-    df.insert(2, "role_ru", df["role"].map(ROLE_RU))
-    return df
+    """An enabled user by name (who is logged in, who acts on the command line); None when unknown."""
+    row = store.accounts.active(name)
+    return _to_user(store, *row) if row else None
 
 
 def user_count(store: Store) -> int:
-    return int(store.scalar("SELECT count(*) FROM users") or 0)
+    return store.accounts.count()
 
 
-def _admin_count(cur, exclude: str | None = None) -> int:
-    return cur.execute("SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND name IS DISTINCT FROM ?",
-                       [exclude]).fetchone()[0]
+def list_users(store: Store, actor: User, now: dt.datetime | None = None) -> pd.DataFrame:
+    """A DataFrame: name, role, role_ru, territory_id, territory, created_at, disabled, locks (how many
+    client addresses are refused for this name now)."""
+    require(actor, Action.USERS)
+    df = store.accounts.list()
+    df.insert(2, "role_ru", df["role"].map(ROLE_RU))
+    locks = store.accounts.locks(_now(now))
+    df["locks"] = df["name"].map(locks.groupby("name").size()).fillna(0).astype(int) if len(locks) else 0
+    return df
 
 
-def add_user(store: Store, name: str, role: str, password: str, territory: str | int | None = None,
-             actor: str | None = None) -> User:
-    name = _validate_name(name)
-    role = _validate_role(role)
-    _validate_password(store, password)
+def add_user(store: Store, actor: User, name: str, role: str, password: str,
+             territory: str | int | None = None) -> User:
+    require(actor, Action.USERS)
+    name = validate_name(name)
+    role = validate_role(role)
+    validate_password(password, account_settings(store)["min_password_len"])
     tid = resolve_territory(store, territory)
-    h = new_password_hash(password)
-    with store.transaction() as cur:
-        if cur.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchone()[0]:
+    pw = new_password_hash(password)
+    with store.unit(actor) as u:
+        if u.accounts.exists(name):
             raise AccountError(f"Пользователь «{name}» уже есть. Сменить пароль: user passwd {name}.")
-        cur.execute("INSERT INTO users (name, role, territory_id, pw_hash, salt, scrypt_n, scrypt_r, scrypt_p) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [name, role, tid, h["pw_hash"], h["salt"], h["scrypt_n"], h["scrypt_r"], h["scrypt_p"]])
-        store.legacy_audit(cur, actor, "user_add", {"name": name, "role": role, "territory_id": tid})
-    return _row_to_user(store, name, role, tid)
+        u.accounts.add(name, role, tid, pw)
+        u.record(events.USER_ADDED, name=name, role=role, territory_id=tid)
+    return _to_user(store, name, role, tid)
 
 
-def remove_user(store: Store, name: str, actor: str | None = None) -> None:
-    with store.transaction() as cur:
-        row = cur.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
+def remove_user(store: Store, actor: User, name: str) -> None:
+    require(actor, Action.USERS)
+    with store.unit(actor) as u:
+        row = u.accounts.role_and_territory(name)
         if not row:
             raise AccountError(f"Пользователь «{name}» не найден.")
-        if row[0] == ADMIN and _admin_count(cur, exclude=name) == 0:
-            raise AccountError(f"Нельзя удалить «{name}»: это последний администратор. Сначала назначьте другого.")
-        if actor is not None and actor == name:
+        if actor.name == name:
             raise AccountError("Нельзя удалить самого себя.")
-        cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
-        cur.execute("DELETE FROM users WHERE name = ?", [name])
-        store.legacy_audit(cur, actor, "user_remove", {"name": name})
+        if row[0] == ADMIN and u.accounts.admin_count(exclude=name) == 0:
+            raise AccountError(f"Нельзя удалить «{name}»: это последний администратор. Сначала назначьте другого.")
+        u.accounts.remove(name)
+        u.record(events.USER_REMOVED, name=name)
 
 
-def update_user(store: Store, name: str, role: str | None = None, territory: str | int | None = "",
-                actor: str | None = None) -> User:
-    """Change role and/or territory (territory "" leaves it as it is; None makes it the whole region)."""
-    with store.transaction() as cur:
-        row = cur.execute("SELECT role, territory_id FROM users WHERE name = ?", [name]).fetchone()
+def update_user(store: Store, actor: User, name: str, role: str | None = None,
+                territory: str | int | None = "") -> User:
+    """Change role and/or territory (territory "" leaves it as it is; None makes it the whole region).
+    New rights end the user's sessions: they log in again."""
+    require(actor, Action.USERS)
+    with store.unit(actor) as u:
+        row = u.accounts.role_and_territory(name)
         if not row:
             raise AccountError(f"Пользователь «{name}» не найден.")
-        new_role = _validate_role(role) if role is not None else row[0]
-        new_tid = row[1] if territory == "" else resolve_territory(store, territory)
-        if row[0] == ADMIN and new_role != ADMIN and _admin_count(cur, exclude=name) == 0:
+        old_role, old_tid = row
+        new_role = validate_role(role) if role is not None else old_role
+        new_tid = old_tid if territory == "" else resolve_territory(store, territory)
+        if old_role == ADMIN and new_role != ADMIN and u.accounts.admin_count(exclude=name) == 0:
             raise AccountError(f"Нельзя снять роль администратора с «{name}»: это последний администратор.")
-        cur.execute("UPDATE users SET role = ?, territory_id = ? WHERE name = ?", [new_role, new_tid, name])
-        if (new_role, new_tid) != (row[0], row[1]):
-            cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])   # new rights: log in again
-        store.legacy_audit(cur, actor, "user_update", {"name": name, "role": new_role, "territory_id": new_tid})
-    return _row_to_user(store, name, new_role, new_tid)
+        if (new_role, new_tid) != (old_role, old_tid):
+            u.accounts.update(name, new_role, new_tid)
+            u.accounts.end_sessions(name)
+            u.record(events.USER_UPDATED, name=name, role=new_role, territory_id=new_tid,
+                     old_role=old_role, old_territory_id=old_tid)
+    return _to_user(store, name, new_role, new_tid)
 
 
-def set_password(store: Store, name: str, password: str, actor: str | None = None) -> None:
-    """Set a new password; unlocks the account and ends its sessions."""
-    _validate_password(store, password)
-    h = new_password_hash(password)
-    with store.transaction() as cur:
-        if not cur.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchone()[0]:
+def set_password(store: Store, actor: User, name: str, password: str) -> None:
+    """Set a new password; lifts the login locks of the name and ends the user's sessions."""
+    require(actor, Action.USERS)
+    validate_password(password, account_settings(store)["min_password_len"])
+    pw = new_password_hash(password)
+    with store.unit(actor) as u:
+        if not u.accounts.exists(name):
             raise AccountError(f"Пользователь «{name}» не найден.")
-        cur.execute("UPDATE users SET pw_hash = ?, salt = ?, scrypt_n = ?, scrypt_r = ?, scrypt_p = ?, "
-                    "failed_count = 0, locked_until = NULL WHERE name = ?",
-                    [h["pw_hash"], h["salt"], h["scrypt_n"], h["scrypt_r"], h["scrypt_p"], name])
-        cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
-        store.legacy_audit(cur, actor, "user_passwd", {"name": name})
+        u.accounts.set_password(name, pw)
+        u.accounts.end_sessions(name)
+        lifted = u.accounts.clear_failures(name)
+        u.record(events.PASSWORD_SET, name=name, failures_cleared=lifted)
 
 
 def ensure_first_admin(store: Store) -> str | None:
-    """On a database with no users, create `admin` with a random password and return it (shown once)."""
+    """On a database with no users, create `admin` with a random password and return it (shown once).
+    Acts as the built-in system user."""
     if user_count(store):
         return None
     password = random_password()
-    add_user(store, "admin", ADMIN, password, actor="ensure-admin")
+    add_user(store, SYSTEM, "admin", ADMIN, password)
     return password
+
+
+# ---------------------------------------------------------------------------------------------
+# Login locks (per name and client address)
+# ---------------------------------------------------------------------------------------------
+def list_locks(store: Store, actor: User, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Clients refused for a name now: name, client, locked_until, last_failed."""
+    require(actor, Action.USERS)
+    return store.accounts.locks(_now(now))
+
+
+def unlock(store: Store, actor: User, name: str, client: str | None = None, now: dt.datetime | None = None) -> int:
+    """Lift the locks of a name (from one client address, or from all): the number of locks lifted. The
+    counts of failures of the name are forgotten too. A name that is neither a user nor locked is refused."""
+    require(actor, Action.USERS)
+    now = _now(now)
+    with store.unit(actor) as u:
+        locked = u.accounts.locks(now, name)
+        if client is not None:
+            locked = locked[locked["client"] == client]
+        if not u.accounts.exists(name) and locked.empty:
+            raise AccountError(f"Пользователь «{name}» не найден, и входов с таким логином никто не блокировал.")
+        if locked.empty:
+            return 0
+        u.accounts.clear_failures(name, client)
+        u.record(events.LOGIN_UNLOCKED, name=name, clients=sorted(locked["client"]))
+    return len(locked)
 
 
 # ---------------------------------------------------------------------------------------------
 # Login and sessions
 # ---------------------------------------------------------------------------------------------
-def _fmt_time(t: dt.datetime) -> str:
-    return t.strftime("%H:%M")
+def client_address(remote_ip: str | None, forwarded_for: list[str] | None = None) -> str:
+    """The client a login is counted against: the connection's address, or behind a proxy named in
+    $SHNOR_TRUSTED_PROXIES the last address of X-Forwarded-For (shnor/domain/accounts.py)."""
+    return _client_address(remote_ip, forwarded_for, parse_networks(config.trusted_proxies()))
 
 
-def authenticate(store: Store, name: str, password: str, now: dt.datetime | None = None) -> User:
-    """The user when the password is right; otherwise LoginRefused with a Russian message.
-    Wrong passwords count; `max_failed` in a row lock the account for `lockout_min` minutes."""
+def _failed(store: Store, name: str, client: str, now: dt.datetime, cfg: dict) -> LoginRefused:
+    """Count one failure of `name` from `client`, throttling the client at `max_failed`: the refusal to raise."""
+    with store.unit(None) as u:
+        row = u.accounts.failures(name, client)
+        f = next_failure(row[0] if row else 0, row[1] if row else None, now, cfg["max_failed"], cfg["lockout_min"])
+        u.accounts.prune_failures(now, now - dt.timedelta(minutes=cfg["lockout_min"]))
+        u.accounts.set_failures(name, client, f.failed_count, now, f.locked_until)
+        u.record(events.LOGIN_FAILED, name=name, client=client)
+        if f.locked:
+            u.record(events.LOGIN_LOCKED, name=name, client=client, until=f.locked_until)
+    return LoginRefused(throttled_message(cfg["lockout_min"]) if f.locked else WRONG_LOGIN)
+
+
+def authenticate(store: Store, name: str, password: str, client: str = LOCAL,
+                 now: dt.datetime | None = None) -> User:
+    """The user when the password is right; otherwise LoginRefused with a Russian message that is the same
+    for a name that exists and one that does not (and the same work: a dummy hash)."""
     now = _now(now)
     cfg = account_settings(store)
-    name = (name or "").strip()
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT role, territory_id, pw_hash, salt, scrypt_n, scrypt_r, scrypt_p, failed_count, "
-                          "locked_until, disabled FROM users WHERE name = ?", [name]).fetchone()
-    finally:
-        cur.close()
-    if row is None:
-        verify_password(password or "", **_DUMMY)   # same work as for a real user: no timing hint
-        raise LoginRefused("Неверный логин или пароль.")
-    role, tid, pw_hash, salt, n, r, p, failed, locked_until, disabled = row
-    if disabled:
-        raise LoginRefused("Учётная запись отключена. Обратитесь к администратору.")
-    if locked_until is not None and now < locked_until:
-        raise LoginRefused(f"Слишком много неверных паролей: вход для «{name}» заблокирован до "
-                           f"{_fmt_time(locked_until)}. Попробуйте позже или попросите администратора сменить пароль.")
-    if verify_password(password or "", pw_hash, salt, n, r, p):
-        if failed or locked_until is not None:
-            with store.transaction() as c:
-                c.execute("UPDATE users SET failed_count = 0, locked_until = NULL WHERE name = ?", [name])
-        return _row_to_user(store, name, role, tid)
-    failed = (failed or 0) + 1
-    with store.transaction() as c:
-        if failed >= cfg["max_failed"]:
-            until = now + dt.timedelta(minutes=cfg["lockout_min"])
-            c.execute("UPDATE users SET failed_count = 0, locked_until = ? WHERE name = ?", [until, name])
-            store.legacy_audit(c, name, "user_locked", {"name": name, "until": until})
-        else:
-            c.execute("UPDATE users SET failed_count = ?, locked_until = NULL WHERE name = ?", [failed, name])
-    if failed >= cfg["max_failed"]:
-        raise LoginRefused(f"Неверный пароль {cfg['max_failed']} раз подряд: вход для «{name}» заблокирован на "
-                           f"{cfg['lockout_min']} мин (до {_fmt_time(until)}).")
-    left = cfg["max_failed"] - failed
-    raise LoginRefused(f"Неверный логин или пароль. Осталось попыток до блокировки: {left}.")
+    name = login_name(name)
+    client = str(client or LOCAL)[:64]
+    row = store.accounts.failures(name, client)
+    if row is not None and is_throttled(row[2], now):
+        raise LoginRefused(throttled_message(cfg["lockout_min"]))
+    user = store.accounts.login_row(name) if name else None
+    if user is None:
+        verify_password(password or "", **DUMMY_HASH)
+        raise _failed(store, name, client, now, cfg)
+    ok = verify_password(password or "", user["pw_hash"], user["salt"], user["scrypt_n"], user["scrypt_r"],
+                         user["scrypt_p"])
+    if not ok:
+        raise _failed(store, name, client, now, cfg)
+    if user["disabled"]:
+        raise LoginRefused(DISABLED_MESSAGE)
+    if row is not None:
+        with store.unit(name, audited=False) as u:   # housekeeping: the count of this client's failures
+            u.accounts.clear_failures(name, client)
+    return _to_user(store, name, user["role"], user["territory_id"])
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def create_session(store: Store, user: User | str, now: dt.datetime | None = None) -> str:
+def create_session(store: Store, user: User | str, now: dt.datetime | None = None, client: str | None = None) -> str:
     """A new login session; returns the token for the browser (only its hash is stored)."""
     now = _now(now)
     name = user.name if isinstance(user, User) else user
     cfg = account_settings(store)
-    token = secrets.token_urlsafe(32)
-    with store.transaction() as cur:
-        cur.execute("DELETE FROM sessions WHERE expires <= ?", [now])   # housekeeping
-        cur.execute("INSERT INTO sessions (token_hash, user_name, created_at, last_seen, expires) VALUES (?, ?, ?, ?, ?)",
-                    [_token_hash(token), name, now, now, now + dt.timedelta(minutes=cfg["session_timeout_min"])])
-        store.legacy_audit(cur, name, "login", {"name": name})
+    token = new_token()
+    with store.unit(name) as u:
+        u.accounts.add_session(token_hash(token), name, now, now + dt.timedelta(minutes=cfg["session_timeout_min"]))
+        u.record(events.LOGIN, name=name, **({"client": client} if client else {}))
     return token
-
-
-TOUCH_EVERY = dt.timedelta(seconds=30)   # do not write last_seen on every rerun
 
 
 def resolve_session(store: Store, token: str | None, now: dt.datetime | None = None, touch: bool = True) -> User | None:
@@ -312,32 +268,32 @@ def resolve_session(store: Store, token: str | None, now: dt.datetime | None = N
         return None
     now = _now(now)
     cfg = account_settings(store)
-    th = _token_hash(token)
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT s.user_name, s.created_at, s.last_seen, s.expires, u.role, u.territory_id "
-                          "FROM sessions s JOIN users u ON u.name = s.user_name AND NOT u.disabled "
-                          "WHERE s.token_hash = ?", [th]).fetchone()
-    finally:
-        cur.close()
+    th = token_hash(token)
+    row = store.accounts.session(th)
     if row is None:
         return None
     name, created, last_seen, expires, role, tid = row
-    timeout = dt.timedelta(minutes=cfg["session_timeout_min"])
-    if now >= expires or now - last_seen >= timeout or now - created >= dt.timedelta(hours=cfg["session_max_hours"]):
-        end_session(store, token)
+    if not session_alive(created, last_seen, expires, now, cfg["session_timeout_min"], cfg["session_max_hours"]):
+        with store.unit(name, audited=False) as u:   # housekeeping: an expired session
+            u.accounts.end_session(th)
         return None
     if touch and now - last_seen >= TOUCH_EVERY:
-        with store.transaction() as c:
-            c.execute("UPDATE sessions SET last_seen = ?, expires = ? WHERE token_hash = ?", [now, now + timeout, th])
-    return _row_to_user(store, name, role, tid)
+        with store.unit(name, audited=False) as u:   # housekeeping: the session's last activity
+            u.accounts.touch_session(th, now, now + dt.timedelta(minutes=cfg["session_timeout_min"]))
+    return _to_user(store, name, role, tid)
 
 
 def end_session(store: Store, token: str | None) -> None:
+    """Logout: the session ends (audited when there was one)."""
     if not token:
         return
-    with store.transaction() as cur:
-        cur.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])
+    th = token_hash(token)
+    name = store.accounts.session_user(th)
+    if name is None:
+        return
+    with store.unit(name) as u:
+        u.accounts.end_session(th)
+        u.record(events.LOGOUT, name=name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,114 +310,3 @@ def clamp_territory(store: Store, user: User, chosen: int | None) -> int | None:
     if allowed is None:
         return chosen
     return chosen if chosen in allowed else user.territory_id
-
-
-# ---------------------------------------------------------------------------------------------
-# CLI: python -m shnor user add|list|remove|passwd|ensure-admin
-# ---------------------------------------------------------------------------------------------
-def _read_password(args) -> str:
-    if not getattr(args, "password_stdin", False):
-        raise AccountError("Пароль передаётся только через стандартный ввод: добавьте --password-stdin, "
-                           "например: echo 'пароль' | python -m shnor user add NAME --role viewer --password-stdin")
-    data = sys.stdin.readline()
-    if data.endswith("\n"):
-        data = data[:-1]
-    if data.endswith("\r"):
-        data = data[:-1]
-    if not data:
-        raise AccountError("Пароль не получен: стандартный ввод пуст.")
-    return data
-
-
-def _cli_store(args) -> Store:
-    from shnor.config import db_path
-    return Store.open(db_path(args.db))
-
-
-def _cmd_add(args) -> int:
-    password = _read_password(args)
-    store = _cli_store(args)
-    u = add_user(store, args.name, args.role, password, args.territory, actor="cli")
-    print(f"Пользователь «{u.name}» добавлен: {u.role_ru}, {u.scope_ru}.")
-    return 0
-
-
-def _cmd_list(args) -> int:
-    store = _cli_store(args)
-    df = list_users(store)
-    if df.empty:
-        print("Пользователей нет. Создать первого администратора: python -m shnor user ensure-admin")
-        return 0
-    now = dt.datetime.now()
-    rows = []
-    for r in df.itertuples(index=False):
-        state = "отключён" if r.disabled else (
-            f"заблокирован до {r.locked_until:%d.%m.%Y %H:%M}" if r.locked_until is not None
-            and r.locked_until == r.locked_until and r.locked_until > now else "активен")
-        rows.append([r.name, f"{r.role} ({r.role_ru})", r.territory if isinstance(r.territory, str) else "весь регион",
-                     state])
-    heads = ["Логин", "Роль", "Территория", "Состояние"]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
-    print("  ".join(h.ljust(w) for h, w in zip(heads, widths)))
-    for row in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
-    return 0
-
-
-def _cmd_remove(args) -> int:
-    store = _cli_store(args)
-    remove_user(store, args.name, actor="cli")
-    print(f"Пользователь «{args.name}» удалён.")
-    return 0
-
-
-def _cmd_passwd(args) -> int:
-    password = _read_password(args)
-    store = _cli_store(args)
-    set_password(store, args.name, password, actor="cli")
-    print(f"Пароль пользователя «{args.name}» изменён; его сеансы завершены, блокировка снята.")
-    return 0
-
-
-def _cmd_ensure_admin(args) -> int:
-    store = _cli_store(args)
-    password = ensure_first_admin(store)
-    if password is None:
-        return 0
-    print("Пользователей не было: создан администратор.\n"
-          f"  Логин:  admin\n  Пароль: {password}\n"
-          "Пароль показан один раз — запишите его. Сменить: на странице «Пользователи» или "
-          "python -m shnor user passwd admin --password-stdin")
-    return 0
-
-
-def _guarded(func):
-    def run(args) -> int:
-        try:
-            return func(args)
-        except AccountError as exc:
-            sys.stderr.write(f"Ошибка: {exc}\n")
-            return 2
-    return run
-
-
-def add_cli(subparsers) -> None:
-    """Register `user …` commands on the CLI's subparsers (RussianArgumentParser instances)."""
-    user = subparsers.add_parser("user", help="пользователи панели: add, list, remove, passwd, ensure-admin")
-    sub = user.add_subparsers(dest="user_command", required=True, metavar="{add,list,remove,passwd,ensure-admin}")
-    add = sub.add_parser("add", help="добавить пользователя (пароль — из стандартного ввода)")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", required=True, choices=list(ROLES))
-    add.add_argument("--territory", help="территория, к которой привязан пользователь (по умолчанию весь регион)")
-    add.add_argument("--password-stdin", action="store_true", help="прочитать пароль из стандартного ввода")
-    add.set_defaults(func=_guarded(_cmd_add))
-    sub.add_parser("list", help="список пользователей").set_defaults(func=_guarded(_cmd_list))
-    rm = sub.add_parser("remove", help="удалить пользователя")
-    rm.add_argument("name", metavar="NAME")
-    rm.set_defaults(func=_guarded(_cmd_remove))
-    pw = sub.add_parser("passwd", help="сменить пароль (из стандартного ввода)")
-    pw.add_argument("name", metavar="NAME")
-    pw.add_argument("--password-stdin", action="store_true", help="прочитать пароль из стандартного ввода")
-    pw.set_defaults(func=_guarded(_cmd_passwd))
-    sub.add_parser("ensure-admin", help="создать первого администратора, если пользователей нет"
-                   ).set_defaults(func=_guarded(_cmd_ensure_admin))

@@ -6,7 +6,7 @@
 Why every page: with a `pages/` folder next to `app.py`, a fresh server may run a page file directly for
 its address, bypassing the page list built in `app.py` (ARCHITECTURE.md). So each page guards itself.
 
-The login lives in the database (shnor/accounts.py): after «Войти» the browser gets a random session token
+The login lives in the database (shnor/services/accounts.py): after «Войти» the browser gets a random session token
 in a cookie (SameSite=Strict, written by a tiny script; only its hash is stored). A reload opens a new
 Streamlit session, which reads the cookie from `st.context.cookies` and restores the login while the
 session is alive (inactivity timeout). Nothing secret is put in the address.
@@ -28,6 +28,7 @@ from shnor.services import accounts
 from shnor.domain.permissions import PAGE_ACTION, Action, User, may
 from shnor.ui import meeting
 from shnor.ui.db import get_store
+from shnor.ui.safe import md
 
 COOKIE_NAME = "shnor_session"
 _TOKEN_KEY = "_shnor_token"         # session_state: this Streamlit session's login token
@@ -88,7 +89,9 @@ PAGES: list[PageInfo] = [
     PageInfo("settings", "pages/settings.py", "Настройки", ":material/settings:",
              "Правило выявления, набор процедур, пороги экзаменов и шкалы ВПР, целевые показатели, территории."),
     PageInfo("users", "pages/users.py", "Пользователи", ":material/group:",
-             "Пользователи панели: роли, территории, пароли (только администратор)."),
+             "Пользователи панели: роли, территории, пароли, блокировки входа (только администратор)."),
+    PageInfo("audit", "pages/audit.py", "Журнал действий", ":material/history:",
+             "Кто, что и когда сделал: загрузки, решения, настройки, входы (только администратор)."),
 ]
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -144,11 +147,25 @@ def current_user() -> User | None:
     return user
 
 
+def client_address() -> str:
+    """The browser's address as the login throttle counts it: the connection's address, or behind a proxy
+    named in $SHNOR_TRUSTED_PROXIES the last address of its X-Forwarded-For."""
+    try:
+        ip = st.context.ip_address
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
+    except Exception:  # no browser context (bare script run)
+        ip, forwarded = None, []
+    ip = ip if isinstance(ip, str) else None   # None: this machine (or no browser, as under AppTest)
+    forwarded = [v for v in forwarded if isinstance(v, str)] if isinstance(forwarded, (list, tuple)) else []
+    return accounts.client_address(ip, forwarded)
+
+
 def login(name: str, password: str) -> User:
     """Check the password, open a session for this browser. Raises accounts.LoginRefused."""
     store = get_store()
-    user = accounts.authenticate(store, name, password)
-    st.session_state[_TOKEN_KEY] = accounts.create_session(store, user)
+    client = client_address()
+    user = accounts.authenticate(store, name, password, client=client)
+    st.session_state[_TOKEN_KEY] = accounts.create_session(store, user, client=client)
     st.session_state.pop(_NOTICE_KEY, None)
     st.session_state.pop(_CLEAR_COOKIE_KEY, None)
     return user
@@ -213,12 +230,12 @@ def render_shell(user: User) -> None:
     if meeting.is_meeting():
         with st.container(horizontal=True, horizontal_alignment="right", key="shnor_meeting_bar"):
             with st.popover("Меню", icon=":material/menu:", help="Режим совещания, названия школ, выход"):
-                st.caption(f"{user.name} — {user.role_ru}, {user.scope_ru}")
+                st.caption(f"{md(user.name)} — {user.role_ru}, {md(user.scope_ru)}")
                 meeting.render_toggles()
                 st.button("Выйти", key="shnor_logout", on_click=_on_logout, icon=":material/logout:")
     else:
         with st.sidebar:
-            st.markdown(f"**{user.name}** — {user.role_ru}  \n{user.scope_ru}")
+            st.markdown(f"**{md(user.name)}** — {user.role_ru}  \n{md(user.scope_ru)}")
             st.button("Выйти", key="shnor_logout", on_click=_on_logout, icon=":material/logout:")
             st.divider()
             meeting.render_toggles()
