@@ -242,3 +242,123 @@ def test_a_file_taken_out_of_the_uploader_leaves_no_private_copy(listdb_ids):
     at.get("file_uploader")[0].set_value(None).run()
     assert not at.exception and not p.path.exists()
     assert "Файлы не выбраны" in texts(at)
+
+
+def test_a_stored_file_leaves_no_private_copy(listdb_ids):
+    at = run("methodist")
+    at.get("file_uploader")[0].set_value(("a.xlsx", template_bytes(GOOD[:1]), XLSX)).run()
+    [p] = at.session_state["_upload_pending"].values()
+    assert p.path.exists()
+    button(at, "Сохранить").click().run()
+    assert not at.exception and p.saved is not None and not p.path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Staged copies: removed with the session and by age
+# ---------------------------------------------------------------------------------------------
+def test_sweep_removes_staged_folders_older_than_six_hours(tmp_path):
+    import os
+    import time
+    root = tmp_path / "staging"
+    old, recent = uf.StagingFolder(root), uf.StagingFolder(root)
+    uf.stage_upload("старый.xlsx", b"old", old.path)
+    uf.stage_upload("свежий.xlsx", b"new", recent.path)
+    stray = root / "stray.tmp"
+    stray.write_bytes(b"x")
+    now = time.time()
+    for path in (old.path, stray):
+        os.utime(path, (now - 7 * 3600, now - 7 * 3600))
+    os.utime(recent.path, (now - 5 * 3600, now - 5 * 3600))
+    assert uf.sweep_staged(root) == 2
+    assert not old.path.exists() and not stray.exists()
+    assert recent.path.exists() and any(recent.path.rglob("свежий.xlsx"))
+    assert uf.sweep_staged(root, now=now + 2 * 3600) == 1 and not recent.path.exists()
+    assert uf.sweep_staged(tmp_path / "absent") == 0
+
+
+def test_a_sessions_folder_goes_when_the_session_state_goes(tmp_path):
+    import gc
+    folder = uf.StagingFolder(tmp_path / "staging")
+    p = uf.stage_upload("a.xlsx", b"data", folder.path)
+    path = folder.path
+    assert p.path.exists()
+    del folder
+    gc.collect()
+    assert not path.exists() and not p.path.exists()
+
+
+def test_each_page_run_sweeps_old_staged_uploads_and_keeps_its_own(listdb_ids, tmp_path, monkeypatch):
+    import os
+    import time
+    root = tmp_path / "staging"
+    monkeypatch.setattr(uf, "STAGING_ROOT", root)
+    stale = uf.StagingFolder(root)
+    uf.stage_upload("забытый.xlsx", b"forgotten", stale.path)
+    old = time.time() - 7 * 3600
+    os.utime(stale.path, (old, old))
+    at = run("methodist")
+    assert not stale.path.exists()
+    at.get("file_uploader")[0].set_value(("a.xlsx", template_bytes(GOOD[:1]), XLSX)).run()
+    [p] = at.session_state["_upload_pending"].values()
+    assert p.path.exists() and root in p.path.parents
+    # the session's own folder, swept after a long pause, is written again from the uploader
+    import shutil
+    shutil.rmtree(at.session_state["_upload_dir"].path)
+    at.run()
+    assert not at.exception and p.path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a user sees: Russian refusals, data as text, only their own imports to undo
+# ---------------------------------------------------------------------------------------------
+def test_a_file_above_50_mb_gets_the_russian_refusal(listdb_ids):
+    at = run("methodist")
+    at.get("file_uploader")[0].set_value(("огромный.xlsx", b"\0" * (50 * 1024 * 1024 + 10), XLSX)).run()
+    assert not at.exception
+    assert md("огромный.xlsx: файл отклонён, ничего не сохранено.") in texts(at)
+    msgs = [m for f in frames(at, "Сообщение") for m in f["Сообщение"]]
+    assert any(m.startswith("файл больше 50 МБ") for m in msgs)
+    assert page_store().sql.scalar("SELECT count(*) FROM import_batches WHERE file_name = 'огромный.xlsx'") == 0
+
+
+HOSTILE_FILE = "[Сеанс истёк: войдите снова](http://evil.example) **x**.xlsx"
+HOSTILE_SCHOOL = "![](http://evil.example/i.png) **Школа** :red[x]"
+
+
+def test_names_from_files_are_shown_as_text(listdb_ids):
+    at = run("methodist")
+    rows = [(Y, "VPR-MATH-5", None, HOSTILE_SCHOOL, NORTH, 10, 1)]
+    at.get("file_uploader")[0].set_value((HOSTILE_FILE, template_bytes(rows), XLSX)).run()
+    assert not at.exception
+    shown = texts(at) + "\n".join(s.label for s in at.selectbox)
+    assert "](http://evil" not in shown and "![](" not in shown and "**x**" not in shown and ":red[" not in shown
+    assert f"#### {md(HOSTILE_FILE)}" in shown
+    [mapper] = [s for s in at.selectbox if md(HOSTILE_SCHOOL) in s.label]
+    mapper.set_value(NEW_SCHOOL)
+    button(at, "Применить сопоставление").click().run()
+    button(at, "Сохранить").click().run()
+    assert not at.exception
+    assert page_store().sql.scalar("SELECT count(*) FROM schools WHERE short_name = ?", [HOSTILE_SCHOOL]) == 1
+    warned = " ".join(w.value for w in at.warning)
+    assert "](http://evil" not in warned
+    # the undo question names the file as text too
+    button(at, "Отменить загрузку…").click().run()
+    question = " ".join(w.value for w in at.warning)
+    assert md(HOSTILE_FILE) in question and "](http://evil" not in question
+
+
+def test_a_bound_methodist_is_offered_only_their_own_imports_to_undo(listdb_ids):
+    at = run("north-methodist")
+    # the registry and results of tests/listdb.py were stored by the system account: seen, not undoable
+    assert len(frames(at, "Файл")[0]) == 2
+    assert not [s for s in at.selectbox if s.label == "Отменить загрузку"]
+    at.get("file_uploader")[0].set_value(("своя.xlsx", template_bytes(GOOD[:1]), XLSX)).run()
+    button(at, "Сохранить").click().run()
+    [pick] = [s for s in at.selectbox if s.label == "Отменить загрузку"]
+    own = int(page_store().sql.scalar("SELECT id FROM import_batches WHERE file_name = 'своя.xlsx'"))
+    assert len(pick.options) == 1 and pick.options[0].startswith(f"№ {own} — своя.xlsx (")
+    assert pick.value == own
+    # an unbound methodist is offered everyone's
+    at = run("methodist")
+    [pick] = [s for s in at.selectbox if s.label == "Отменить загрузку"]
+    assert len(pick.options) == 3

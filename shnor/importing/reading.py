@@ -1,8 +1,9 @@
 """Reading any accepted file into sheets of rows, with the limits for hostile files.
 
 `.xlsx`/`.xlsm`/`.xls`/`.ods` through python-calamine; `.csv` with `;` or `,`, UTF-8 or cp1251.
-Zip-based files are checked before parsing: size as uploaded, total decompressed size, and no XML
-entities (a `<!DOCTYPE`/`<!ENTITY` anywhere in the package is refused: defusedxml's policy).
+Zip-based files are checked before parsing: size as uploaded, total decompressed size (declared and as read),
+and no XML entities (a `<!DOCTYPE`/`<!ENTITY` in any part of the package, whatever its name, is refused:
+defusedxml's policy). Every refusal is a Russian message naming the file, never a Python exception.
 Cells come back as calamine gives them (str, float, int, bool, date, datetime) or None for empty.
 `cell_text` and `cell_number` turn them into what parsers need.
 """
@@ -25,6 +26,13 @@ MAX_ROWS_PER_SHEET = 1_000_000
 ACCEPTED = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
+def too_large_message(size: int) -> str:
+    """The refusal of a file above MAX_UPLOAD_BYTES (the uploader's own limit is set above it, so that this
+    Russian message is what a user sees)."""
+    return (f"файл больше {MAX_UPLOAD_BYTES // (1024 * 1024)} МБ ({size / 1024 / 1024:.0f} МБ) — такой файл не "
+            "принимается. Уберите из книги лишние листы или разделите её на несколько файлов.")
+
+
 @dataclass
 class Sheet:
     name: str
@@ -35,38 +43,77 @@ def _refuse(file_name: str, message: str) -> ParseRefusal:
     return ParseRefusal([Issue(ERROR, message, file=file_name)])
 
 
+# what an XML entity declaration starts with, in every encoding an XML parser accepts (UTF-8 and ASCII alike,
+# UTF-16 both ways): checked in every part of an archive, whatever its name
+_ENTITY_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
+_MARKER_TAIL = max(len(m) for m in _ENTITY_MARKERS)
+_BIGGER_THAN_CAP = ("файл в распакованном виде больше 500 МБ — такой файл не принимается (настоящие протоколы ВПР "
+                    "занимают около 60 МБ).")
+
+
+def _has_entity_marker(data: bytes) -> bool:
+    up = data.upper()
+    return any(m in up for m in _ENTITY_MARKERS)
+
+
 def _check_zip(path: Path, file_name: str) -> None:
+    """The archive of an .xlsx/.ods: its total size unpacked (declared and as actually read) within
+    MAX_DECOMPRESSED_BYTES, and no `<!DOCTYPE`/`<!ENTITY` in any part (read in chunks, any part name)."""
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _refuse(file_name, "файл повреждён или это не книга Excel/ODS, хотя расширение говорит иначе.")
     with zf:
+        infos = zf.infolist()
+        if sum(info.file_size for info in infos) > MAX_DECOMPRESSED_BYTES:
+            raise _refuse(file_name, _BIGGER_THAN_CAP)
         total = 0
-        for info in zf.infolist():
-            total += info.file_size
-            if total > MAX_DECOMPRESSED_BYTES:
-                raise _refuse(file_name, "файл в распакованном виде больше 500 МБ — такой файл не принимается "
-                                         "(настоящие протоколы ВПР занимают около 60 МБ).")
-        for info in zf.infolist():
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            with zf.open(info) as fh:
-                head = b""
-                while chunk := fh.read(1 << 20):
-                    probe = (head[-16:] + chunk).upper()
-                    if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
-                        raise _refuse(file_name, "файл содержит XML-сущности (DOCTYPE/ENTITY) — такие файлы не "
-                                                 "принимаются из соображений безопасности. Пересохраните файл в Excel.")
-                    head = chunk
+        try:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                with zf.open(info) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_DECOMPRESSED_BYTES:   # sizes in the headers can lie
+                            raise _refuse(file_name, _BIGGER_THAN_CAP)
+                        if _has_entity_marker(tail + chunk):
+                            raise _refuse(file_name, "файл содержит XML-сущности (DOCTYPE/ENTITY) — такие файлы не "
+                                                     "принимаются из соображений безопасности. Пересохраните файл в "
+                                                     "Excel.")
+                        tail = chunk[-_MARKER_TAIL:]
+        except ParseRefusal:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+                RuntimeError):
+            # a broken or encrypted part, an unsupported compression: not a workbook we can read
+            raise _refuse(file_name, "файл повреждён или это не книга Excel/ODS, хотя расширение говорит иначе.")
 
 
-def _decode(data: bytes) -> str:
+_NOT_TEXT = ("файл не похож на таблицу CSV: в нём двоичные данные или текст в неизвестной кодировке. Сохраните "
+             "таблицу из Excel как «CSV (разделители — точка с запятой)» в UTF-8 или Windows-1251 либо загрузите "
+             "сам файл Excel.")
+
+
+def _decode(data: bytes, file_name: str) -> str:
+    """UTF-8 (with or without BOM) or Windows-1251; anything else (binary data) is refused in Russian."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        data = data[3:]
+    if b"\x00" in data[:1 << 16]:
+        raise _refuse(file_name, _NOT_TEXT)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1251")
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise _refuse(file_name, _NOT_TEXT)
+    controls = sum(1 for ch in text[:1 << 16] if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls > max(3, len(text[:1 << 16]) // 100):
+        raise _refuse(file_name, _NOT_TEXT)
+    return text
 
 
 def _csv_delimiter(text: str) -> str:
@@ -86,14 +133,18 @@ def _csv_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, file_name: str) -> list[Sheet]:
-    text = _decode(path.read_bytes())
-    delim = _csv_delimiter(text)
+    text = _decode(path.read_bytes(), file_name)
     rows: list[list[Any]] = []
-    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim)):
-        if i >= MAX_ROWS_PER_SHEET:
-            raise _refuse(file_name, f"в файле больше {MAX_ROWS_PER_SHEET:,} строк — такой файл не принимается."
-                          .replace(",", " "))
-        rows.append([c if c != "" else None for c in row])
+    try:
+        delim = _csv_delimiter(text)
+        for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim)):
+            if i >= MAX_ROWS_PER_SHEET:
+                raise _refuse(file_name, f"в файле больше {MAX_ROWS_PER_SHEET:,} строк — такой файл не принимается."
+                              .replace(",", " "))
+            rows.append([c if c != "" else None for c in row])
+    except csv.Error:
+        raise _refuse(file_name, "файл не читается как таблица CSV: в нём незакрытые кавычки или слишком длинные "
+                                 "ячейки. Сохраните таблицу из Excel как CSV ещё раз.")
     return [Sheet(Path(file_name).stem[:31] or "CSV", rows)]
 
 
@@ -107,8 +158,7 @@ def read_sheets(path: str | Path, file_name: str | None = None) -> list[Sheet]:
                                  "(.xlsx, .xls), OpenDocument (.ods) или CSV.")
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
-        raise _refuse(file_name, f"файл больше 50 МБ ({size / 1024 / 1024:.0f} МБ) — такой файл не принимается."
-                      .replace(".", ","))
+        raise _refuse(file_name, too_large_message(size))
     if size == 0:
         raise _refuse(file_name, "файл пустой.")
     if ext == ".csv":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import re
 import resource
 import subprocess
 import sys
@@ -61,11 +60,10 @@ def parse_in_child(path: str | Path, file_name: str, hints: Hints,
     if "MemoryError" in err or "memory allocation" in err or proc.returncode in (-6, -9, 137):
         return _failed(file_name, "разбор файла потребовал больше памяти, чем разрешено, и был остановлен. "
                                   "Файл слишком велик или повреждён.")
-    last = err.strip().splitlines()[-1] if err.strip() else ""
-    exc = re.match(r"([\w.]+(?:Error|Exception))\b", last)
-    kind = exc.group(1) if exc else f"код завершения {proc.returncode}"
-    return _failed(file_name, f"файл не удалось разобрать ({kind}). Проверьте, что это один из поддерживаемых "
-                              "форматов; если файл верный — сообщите разработчикам.")
+    # the child's error text stays out of the message: a user is never shown a Python exception
+    return _failed(file_name, "файл не удалось разобрать: его содержимое не похоже ни на один из поддерживаемых "
+                              "форматов или повреждено. Проверьте, что это протокол ВПР, отчёт ФИС ОКО, таблица "
+                              "ОГЭ/ЕГЭ, шаблон системы или реестр школ; если файл верный — сообщите разработчикам.")
 
 
 def _child_main() -> None:

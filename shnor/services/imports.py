@@ -32,7 +32,7 @@ from shnor.domain.permissions import Action, User, may, require
 from shnor.domain.years import format_school_year
 from shnor.importing.layouts.common import clean_code
 from shnor.importing.model import ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
-from shnor.importing.reading import MAX_UPLOAD_BYTES
+from shnor.importing.reading import MAX_UPLOAD_BYTES, too_large_message
 from shnor.importing.sandbox import parse_in_child
 from shnor.store import Store
 
@@ -186,6 +186,8 @@ class _Territories:
         tid = self.find(name)
         if tid is not None:
             return tid
+        if parent_id is None:
+            parent_id = self.u.territories.region_id()
         tid = self.u.territories.add(name, kind=kind, parent_id=parent_id)
         self.created[name] = tid
         self.u.record(events.TERRITORY_ADDED, territory_id=tid, territory=self.u.territories.name(tid), kind=kind,
@@ -523,9 +525,7 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
         rep = ImportReport(file_name=file_name, sha256="", status="refused")
-        rep.issues.append(Issue(ERROR, f"файл больше {MAX_UPLOAD_BYTES // (1024 * 1024)} МБ "
-                                       f"({size / 1024 / 1024:.0f} МБ) — такой файл не принимается. Разделите "
-                                       "его на части или сохраните без лишних листов.", file=file_name))
+        rep.issues.append(Issue(ERROR, too_large_message(size), file=file_name))
         return rep
     sha = sha256_of(path)
     rep = ImportReport(file_name=file_name, sha256=sha, status="refused")
