@@ -1,6 +1,7 @@
 """Обзор: the target indicator for a list year and a territory — schools, ШНОР and their share against
 the target, the gap in schools, the trend, territories side by side, the procedures behind the low
-results, the risk group, and the schools that entered and left the list since last year."""
+results, the risk group, and the schools that entered and left the list since last year. Names from data
+go through md() inside Markdown, or into dataframes and charts (plain text there)."""
 import streamlit as st
 
 from shnor.ui.guard import page_guard, territory_scope, visible_territory_ids
@@ -10,6 +11,7 @@ user = page_guard("overview")
 from shnor.domain.fmt import fmt_int, fmt_pct  # noqa: E402  (after the guard: nothing runs for a stranger)
 from shnor.read.overview import fmt_target, years_span  # noqa: E402
 from shnor.ui import meeting, views  # noqa: E402
+from shnor.ui.safe import md  # noqa: E402
 from shnor.domain.years import format_school_year as sy  # noqa: E402
 
 meeting_on = meeting.is_meeting()
@@ -44,7 +46,7 @@ place = views.territory_name(territory_id)
 
 data = views.overview_data(year, territory_id)
 f = data.figures
-st.subheader(f"{place}: список ШНОР на {sy(year)}")
+st.subheader(f"{md(place)}: список ШНОР на {sy(year)}")
 st.caption(f"Сформирован {years_span(year)}. Показатель «доля ШНОР» за {sy(year - 1)} — это доля этого списка.")
 
 rule = ("Низкий результат процедуры — не менее 30 % участников школы получили «2» (ВПР) или не преодолели "

@@ -1,6 +1,7 @@
 """Школа: find a school by name or login (or `?school=<id or login>`), its card, its status in each list
 year with the reasons, each procedure's share of "2" / below the minimum by year against the threshold
-and the territory's average, and the mark distribution. Missing data is shown as «нет данных», never 0."""
+and the territory's average, and the mark distribution. Missing data is shown as «нет данных», never 0.
+Names, codes and the `?school=` value are data: md() inside Markdown (header, caption, warning, table)."""
 import streamlit as st
 
 from shnor.ui.guard import page_guard
@@ -9,7 +10,7 @@ user = page_guard("school")
 
 from shnor.read.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
 from shnor.ui import meeting, views  # noqa: E402
-from shnor.domain.years import format_school_year as sy  # noqa: E402
+from shnor.ui.safe import md  # noqa: E402
 
 meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
 PICK, SEEN = "school_pick", "_school_param_seen"
@@ -24,7 +25,7 @@ def explain(text: str) -> None:
 st.title("Школа")
 choices = views.school_choices(user.territory_id)
 if choices.empty:
-    st.info("В реестре нет школ" + (f" территории «{user.territory}»" if user.territory else "") +
+    st.info("В реестре нет школ" + (f" территории «{md(user.territory)}»" if user.territory else "") +
             ". Загрузите реестр или результаты на странице «Загрузка».")
     st.stop()
 
@@ -34,7 +35,7 @@ if param is not None and st.session_state.get(SEEN) != param:
     st.session_state[SEEN] = param
     found = find_school(choices, param)
     if found is None:
-        st.warning(f"Школа «{param}» не найдена среди доступных вам школ. Выберите её в списке.")
+        st.warning(f"Школа «{md(param)}» не найдена среди доступных вам школ. Выберите её в списке.")
     else:
         st.session_state[PICK] = found
 
@@ -65,9 +66,9 @@ if data is None:
     st.stop()
 school = data.school
 name = meeting.school_label(school["short_name"], int(school_id))
-st.header(name)
+st.header(md(name))
 where = [str(school["territory"])] + ([str(school["district"])] if isinstance(school.get("district"), str) else [])
-st.caption(" · ".join(where))
+st.caption(" · ".join(md(w) for w in where))
 
 # -- status now and the card -------------------------------------------------------------------
 hist = data.history
@@ -84,7 +85,7 @@ if current is not None:
 hidden = {"Полное наименование", "Логин ФИС ОКО", "ИНН", "ОГРН", "Код ОГЭ", "Код ЕГЭ"} if anon else set()
 card = [(k, v) for k, v in data.card if k not in hidden]
 with st.expander("Карточка школы", expanded=not meeting_on):
-    st.table({"Сведения": [k for k, _ in card], "Значение": [v for _, v in card]})
+    st.table({"Сведения": [k for k, _ in card], "Значение": [md(v) for _, v in card]})   # st.table renders Markdown
 
 # -- status by list year -------------------------------------------------------------------------
 st.subheader("Статус по годам и почему")

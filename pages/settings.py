@@ -169,12 +169,10 @@ with tab_scales:
                         (st.info if corr.unchanged_scale else st.success)(corr.summary_ru())
                         if corr.changed:
                             st.markdown("**Результаты, в которых изменились отметки**")
-                            st.dataframe(corr.results_frame(), hide_index=True, width="stretch",
-                                         key="scale_changed_results")
+                            st.dataframe(corr.results_frame(), hide_index=True, width="stretch")
                         if corr.statuses:
                             st.markdown("**Школы, у которых изменился статус в рассчитанном списке**")
-                            st.dataframe(corr.statuses_frame(), hide_index=True, width="stretch",
-                                         key="scale_changed_statuses")
+                            st.dataframe(corr.statuses_frame(), hide_index=True, width="stretch")
 
     st.subheader("Минимальные пороги ОГЭ и ЕГЭ")
     th = store.reference.exam_thresholds()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shnor.domain import events
 from shnor.store import Store
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -64,32 +65,48 @@ def build_small_db(path: str | Path) -> dict[int, int]:
     store = Store.open(path)
     ids: dict[int, int] = {}
     try:
-        with store.transaction() as cur:
-            region = store.ensure_territory(cur, "Тестовая область", kind="region")
-            terr = {name: store.ensure_territory(cur, name, parent_id=region)
-                    for name in ("Северный район", "Южный район")}
+        with store.unit("test") as u:
+            region = u.territories.add("Тестовая область", kind="region")
+            terr = {name: u.territories.add(name, parent_id=region) for name in ("Северный район", "Южный район")}
             for n, (tname, login) in SCHOOLS.items():
-                ids[n] = cur.execute(
+                ids[n] = u.sql.run(
                     "INSERT INTO schools (login_key, fisoko_login, inn, short_name, full_name, territory_id, "
                     "school_type, ownership, is_shnsu, is_rural, active_to, exam_code_oge) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     ["S" + login[3:], login, None if n == 5 else f"42000000{n:02d}", f"Школа №{n}",
                      f"Муниципальное бюджетное общеобразовательное учреждение «Школа №{n}»", terr[tname],
                      "СОШ", "МБОУ", n == 3, n > 10, 2022 if n == 11 else None,
-                     None if n == 5 else f"OGE{n:03d}"]).fetchone()[0]
-            batch = cur.execute("INSERT INTO import_batches (file_name, sha256, status) VALUES "
-                                "('test', 'x', 'stored') RETURNING id").fetchone()[0]
-            for n, proc, year, participants, low, marks in RESULTS:
-                m = marks or (None, None, None, None)
-                cur.execute("INSERT INTO results (school_id, procedure, year, participants, low_count, mark2, "
-                            "mark3, mark4, mark5, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [ids[n], proc, year, participants, low, *m, batch])
-            store.set_target(terr["Северный район"], 2023, 0.10, cur=cur)
-            store.set_target(None, 2023, 0.05, cur=cur)
-            store.legacy_audit(cur, "test", "build_small_db", {})
+                     None if n == 5 else f"OGE{n:03d}"])[0][0]
+            batch = u.sql.run("INSERT INTO import_batches (file_name, sha256, status) VALUES "
+                              "('test', 'x', 'stored') RETURNING id")[0][0]
+            u.sql.many("INSERT INTO results (school_id, procedure, year, participants, low_count, mark2, mark3, "
+                       "mark4, mark5, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [[ids[n], proc, year, participants, low, *(marks or (None,) * 4), batch]
+                        for n, proc, year, participants, low, marks in RESULTS])
+            u.targets.set(terr["Северный район"], 2023, 0.10)
+            u.targets.set(None, 2023, 0.05)
+            u.record(events.IMPORT_STORED, batch=batch, file="test")
     finally:
         store.close()
     return ids
+
+
+HOSTILE_SCHOOL = "**Школа** [x](http://evil.example) ![](http://evil.example/i.png)"
+HOSTILE_TERRITORY = ":red[Т]"
+
+
+def make_hostile(path: str | Path, school_id: int, territory: str = "Северный район") -> None:
+    """Rename a school (short and full name) and a territory of the database file to Markdown that would show
+    bold text, a link, an image and a red label if rendered."""
+    store = Store.open(path)
+    try:
+        with store.unit("test") as u:
+            u.sql.run("UPDATE schools SET short_name = ?, full_name = ? WHERE id = ?",
+                      [HOSTILE_SCHOOL, HOSTILE_SCHOOL, school_id])
+            u.sql.run("UPDATE territories SET name = ? WHERE id = ?", [HOSTILE_TERRITORY, u.territories.find(territory)])
+            u.record(events.IMPORT_STORED, batch=0, file="hostile names")
+    finally:
+        store.close()
 
 
 def login_token(path: str | Path, name: str, role: str, territory: str | None = None) -> str:

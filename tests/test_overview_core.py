@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
+from shnor.domain import events
 from shnor.read import overview as ov
 from shnor.read.analysis import compute_list, load_rule_settings, share_by_year
 from shnor.domain.rule import RuleSettings
@@ -223,12 +224,15 @@ def test_mark_distribution(small):
 def test_districts_compared_against_their_city_target(small):
     store, ids, terr = small
     north = terr["Северный район"]
-    with store.transaction() as cur:
-        east = store.ensure_territory(cur, "Восточный микрорайон", kind="district", parent_id=north)
-        west = store.ensure_territory(cur, "Западный микрорайон", kind="district", parent_id=north)
-        cur.execute("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?)", [east, ids[1], ids[2], ids[3], ids[4]])
-        cur.execute("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?, ?, ?)",
-                    [west, ids[5], ids[6], ids[7], ids[8], ids[9], ids[10]])
+    from shnor.domain.permissions import SYSTEM
+    from shnor.services.settings import add_territory
+    east = add_territory(store, SYSTEM, "Восточный микрорайон", kind="district", parent_id=north)
+    west = add_territory(store, SYSTEM, "Западный микрорайон", kind="district", parent_id=north)
+    with store.unit("test") as u:
+        u.sql.run("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?)", [east, ids[1], ids[2], ids[3], ids[4]])
+        u.sql.run("UPDATE schools SET district_id = ? WHERE id IN (?, ?, ?, ?, ?, ?)",
+                  [west, ids[5], ids[6], ids[7], ids[8], ids[9], ids[10]])
+        u.record(events.IMPORT_STORED, batch=0, file="districts")
     # a district has no target of its own: the city's 10 % applies, not the region's 5 %
     assert ov.inherited_target(store, east, 2023) == 0.10
     assert ov.inherited_target(store, terr["Южный район"], 2023) == 0.05

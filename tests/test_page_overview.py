@@ -142,3 +142,35 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch, clear_streamlit_c
     school.session_state["_shnor_token"] = at.session_state["_shnor_token"]
     school.run()
     assert not school.exception and "В реестре нет школ" in school.info[0].value
+
+
+def test_hostile_territory_and_school_names_are_text(small_db):
+    from smalldb import HOSTILE_SCHOOL, HOSTILE_TERRITORY, make_hostile
+    from shnor.ui.safe import md
+    path, ids = small_db
+    make_hostile(path, ids[4])                      # Школа №4 (risk group) of Северный район
+    at = open_overview(path, role="viewer", name="vera")
+    box = at.selectbox(key="ov_territory")
+    assert HOSTILE_TERRITORY in box.options                                  # options are plain text
+    box.select_index(box.options.index(HOSTILE_TERRITORY)).run()
+    assert not at.exception
+    assert at.subheader[0].value == f"{md(HOSTILE_TERRITORY)}: список ШНОР на 2024/2025"
+    assert list(at.dataframe(key="ov_risk").value["short_name"]).count(HOSTILE_SCHOOL) == 1   # a cell: text
+    at.selectbox(key="ov_territory").select_index(0).run()                  # the whole region: the chart
+    assert HOSTILE_TERRITORY in set(chart_frames_territories(at))
+    for text in [str(e.value) for kind in ("markdown", "caption", "warning", "info", "error", "success", "subheader",
+                                           "title", "header") for e in at.get(kind)] + [m.label for m in at.metric]:
+        for raw in (":red[", "**Школа**", "](http", "http://"):
+            assert raw not in text, (raw, text)
+
+
+def chart_frames_territories(at: AppTest) -> list[str]:
+    """Territory names in the data of the territories chart (Vega draws them as text)."""
+    import pyarrow as pa
+    names = []
+    for chart in at.get("vega_lite_chart"):
+        for d in chart.proto.datasets:
+            frame = pa.ipc.open_stream(d.data.data).read_pandas()
+            if "territory" in frame:
+                names += list(frame["territory"])
+    return names

@@ -6,6 +6,7 @@ import json
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
+from shnor.domain import events
 from smalldb import open_page_as
 
 NBSP = "\u00a0"
@@ -151,3 +152,66 @@ def test_stranger_sees_login_form_only(small_db):
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
     assert not at.selectbox and not at.table and not specs(at)
+
+
+# -- text from data is shown as text ------------------------------------------------------------------
+MARKUP_KINDS = ("markdown", "caption", "warning", "info", "error", "success", "header", "subheader", "title")
+
+
+def rendered(at: AppTest) -> list[str]:
+    """Every string the page hands to a Markdown renderer: alerts, headers, captions, metric and expander
+    labels, st.table cells."""
+    parts = [str(e.value) for kind in MARKUP_KINDS for e in at.get(kind)]
+    parts += [m.label for m in at.metric] + [e.label for e in at.expander]
+    parts += [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
+    return parts
+
+
+def assert_no_markup_from_data(at: AppTest) -> None:
+    for text in rendered(at):
+        for raw in ("**Школа**", "[x](", "![](", "http://", ":red[", "](http"):
+            assert raw not in text, (raw, text)
+
+
+def test_hostile_school_and_territory_names_are_text(small_db):
+    from smalldb import HOSTILE_SCHOOL, HOSTILE_TERRITORY, make_hostile
+    from shnor.ui.safe import md
+    path, ids = small_db
+    make_hostile(path, ids[1])
+    at = open_school(path, query={"school": str(ids[1])})
+    assert at.header[0].value == md(HOSTILE_SCHOOL)
+    assert at.caption[0].value == md(HOSTILE_TERRITORY)
+    card = tables(at)[0].set_index("Сведения")
+    assert card.loc["Полное наименование", "Значение"] == md(HOSTILE_SCHOOL)
+    assert card.loc["Территория", "Значение"] == md(HOSTILE_TERRITORY)
+    assert_no_markup_from_data(at)
+    # the picker's options and the chart's title are plain text (no Markdown there): the name as it is
+    assert any(o.startswith(HOSTILE_SCHOOL) for o in at.selectbox(key="school_pick").options)
+    assert specs(at)[0]["title"]["text"].startswith(HOSTILE_SCHOOL)
+
+
+def test_school_address_parameter_is_text(small_db):
+    from shnor.ui.safe import md
+    path, _ = small_db
+    param = "[Сеанс истёк: войдите снова](http://evil.example)"
+    at = open_school(path, query={"school": param})
+    assert [w.value for w in at.warning] == [
+        f"Школа «{md(param)}» не найдена среди доступных вам школ. Выберите её в списке."]
+    assert "\\[Сеанс истёк" in at.warning[0].value
+    assert_no_markup_from_data(at)
+
+
+def test_bound_users_territory_in_the_empty_message_is_text(small_db):
+    from smalldb import HOSTILE_TERRITORY, make_hostile
+    from shnor.store import Store
+    from shnor.ui.safe import md
+    path, ids = small_db
+    store = Store.open(path)
+    with store.unit("test") as u:
+        tid = u.territories.add("Пустой район", parent_id=u.territories.region_id())
+        u.record(events.TERRITORY_ADDED, id=tid, name="Пустой район")
+    store.close()
+    make_hostile(path, ids[1], territory="Пустой район")
+    at = open_school(path, territory=HOSTILE_TERRITORY, name="pustoy", role="viewer")
+    assert at.info[0].value.startswith(f"В реестре нет школ территории «{md(HOSTILE_TERRITORY)}»")
+    assert_no_markup_from_data(at)

@@ -60,6 +60,7 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
     import time
     from pathlib import Path
 
+    from shnor.services.settings import set_mark_scale, set_targets
     from shnor.store import Store
 
     started = time.perf_counter()
@@ -68,11 +69,10 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
     try:
         _create_territories(store, region)
         for scale in region.scales():
-            store.set_mark_scale(scale, actor="demo")
+            set_mark_scale(store, SYSTEM, scale)
         tids = {t.name: store.territories.find(t.name) for t in region.territories}
-        with store.transaction() as cur:
-            for name, year, share in region.targets:
-                store.set_target(None if name is None else tids[name], year, share, actor="demo", cur=cur)
+        set_targets(store, SYSTEM, [(None if name is None else tids[name], year, share)
+                                    for name, year, share in region.targets])
         with tempfile.TemporaryDirectory(prefix="shnor_demo_") as tmp:
             files = write_files(region, Path(work_dir) if work_dir is not None else Path(tmp))
             written = time.perf_counter()
