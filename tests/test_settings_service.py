@@ -11,7 +11,7 @@ import pytest
 
 from shnor.cli import main as cli
 from shnor.domain import events
-from shnor.domain.permissions import ADMIN, METHODIST, SYSTEM, Forbidden, User
+from shnor.domain.permissions import ADMIN, HEAD, METHODIST, SYSTEM, VIEWER, Forbidden, User
 from shnor.domain.reference import recompute_marks, scale_from_minimums
 from shnor.domain.rule import RISK, SHNOR, RuleSettings
 from shnor.domain.scales import MarkScale
@@ -136,13 +136,18 @@ def test_the_approved_list_stays_and_shows_the_difference(region):
     assert list(diff["school_id"]) == [ids["Школа Б"]]
 
 
-@pytest.mark.parametrize("user", [User("m", METHODIST), User("bound-admin", ADMIN, 2, "Северный район", frozenset({2}))])
+NORTH_SCOPE = dict(territory_id=2, territory="Северный район", scope=frozenset({2}))
+
+
+@pytest.mark.parametrize("user", [User(r, r) for r in (VIEWER, METHODIST, HEAD)] +
+                         [User(f"north-{r}", r, **NORTH_SCOPE) for r in (VIEWER, METHODIST, HEAD, ADMIN)])
 def test_only_an_unbound_admin_changes_settings(region, user):
     store, ids, terr = region
     calls = [
         lambda: service.set_mark_scale(store, user, corrected()),
         lambda: service.save_rule_settings(store, user, RuleSettings(threshold_pct=35)),
         lambda: service.set_targets(store, user, [(terr["north"], 2023, 0.1)]),
+        lambda: service.set_targets(store, user, []),
         lambda: service.set_exam_threshold(store, user, "OGE-RUS", 2026, "min_primary_score", 15, 33),
         lambda: service.add_territory(store, user, "Новый район"),
         lambda: service.set_setting(store, user, "anything", 1, service.Action.USERS),

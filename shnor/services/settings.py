@@ -68,6 +68,7 @@ def set_setting(store: Store, user: User, key: str, value: Any, action: Action) 
 def set_targets(store: Store, user: User, changes: list[tuple[int | None, int, float]]) -> int:
     """Targets (territory id or None for the region, school year, share 0–1), all in one unit; returns how
     many were stored."""
+    require(user, Action.TARGETS)
     for tid, _, _ in changes:
         require(user, Action.TARGETS, tid)
     errors = [e for _, _, share in changes for e in reference.validate_target_share(share)]
