@@ -31,6 +31,7 @@ is_admin_thresholds = can(user, Action.THRESHOLDS)
 is_admin_targets = can(user, Action.TARGETS)
 is_admin_territories = can(user, Action.TERRITORIES)
 REFUSALS = (service.SettingsError, Forbidden)
+SCALE_FLASH = "_settings_scale_correction"
 
 
 def refused(exc: Exception) -> None:
@@ -126,6 +127,15 @@ with tab_scales:
     st.subheader("Шкалы перевода баллов ВПР в отметки")
     scales = store.reference.mark_scales()
     st.dataframe(reference.scale_rows(scales, procedures.name_ru), hide_index=True, width="stretch")
+    corr = st.session_state.pop(SCALE_FLASH, None)
+    if corr is not None:      # what the last correction recomputed (results as text: dataframes)
+        (st.info if corr.unchanged_scale else st.success)(corr.summary_ru())
+        if corr.changed:
+            st.markdown("**Результаты, в которых изменились отметки**")
+            st.dataframe(corr.results_frame(), hide_index=True, width="stretch")
+        if corr.statuses:
+            st.markdown("**Школы, у которых изменился статус в рассчитанном списке**")
+            st.dataframe(corr.statuses_frame(), hide_index=True, width="stretch")
     st.caption("Диапазоны первичных баллов включительно. Когда шкалу года добавляют или исправляют, отметки "
                "«2»–«5» и число «2» каждого сохранённого результата этой работы за этот год пересчитываются из "
                "сохранённого распределения первичных баллов (оно есть у результатов из протоколов ВПР), без "
@@ -166,13 +176,8 @@ with tab_scales:
                         refused(exc)
                     else:
                         data_changed()
-                        (st.info if corr.unchanged_scale else st.success)(corr.summary_ru())
-                        if corr.changed:
-                            st.markdown("**Результаты, в которых изменились отметки**")
-                            st.dataframe(corr.results_frame(), hide_index=True, width="stretch")
-                        if corr.statuses:
-                            st.markdown("**Школы, у которых изменился статус в рассчитанном списке**")
-                            st.dataframe(corr.statuses_frame(), hide_index=True, width="stretch")
+                        st.session_state[SCALE_FLASH] = corr     # shown above, with the table already updated
+                        st.rerun()
 
     st.subheader("Минимальные пороги ОГЭ и ЕГЭ")
     th = store.reference.exam_thresholds()

@@ -55,6 +55,9 @@ def test_admin_corrects_a_scale_and_sees_what_changed(scale_db):
     st = frame_with(at, "Стало")
     assert st.values.tolist() == [["2022/2023", "Школа Б", "Северный район", "группа риска", "ШНОР"]]
     assert page_store().reference.mark_scales()[("VPR-MATH-5", 2021)].bounds[2] == (0, 7)
+    table = frame_with(at, "Максимум")                   # the scales table above is already the corrected one
+    row = table[(table["Учебный год"] == "2021/2022") & (table["Процедура"] == "ВПР, математика, 5 кл.")]
+    assert row[["«2»", "«3»"]].values.tolist() == [["0–7", "8–10"]]
     assert len(page_store().audit.list(actor="root", action="set_mark_scale")) == 1
     # the caption says what is recomputed and what is not
     assert any("пересчитываются из сохранённого распределения первичных баллов" in c.value and
