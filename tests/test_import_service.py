@@ -33,6 +33,8 @@ def test_name_index_finds_within_territory_and_district_only():
     assert idx.lookup("мбоу сош №1", 10) == (1, "")
     assert idx.lookup("Средняя общеобразовательная школа № 1", 11) == (1, "")   # by its district, spelled out
     assert idx.lookup("МКОУ СОШ № 1", 20) == (2, "")                             # without the ownership form
+    assert idx.lookup("МКОУ СОШ № 1", 20, without_ownership=False)[0] is None      # ... unless it must agree
+    assert idx.lookup("СОШ № 1", 20, without_ownership=False) == (2, "")           # a name written without one
     assert idx.lookup("Школа Пушкина", 20) == (3, "")                            # a remembered alias
     assert idx.lookup("МБОУ «СОШ № 1»", 30)[0] is None
     assert idx.lookup("МБОУ «СОШ № 1»", None)[0] is None
@@ -51,6 +53,7 @@ def test_school_matcher_order_mapping_login_codes_then_name():
     assert m.resolve(RowKeys(exam_code="9999"), None) == (3, "")                     # a remembered code
     assert m.resolve(RowKeys(name="СОШ 2", mapping_key="k"), 10) == (NEW_SCHOOL, "")
     assert m.resolve(RowKeys(name="сош 3"), 20) == (3, "")
+    assert m.resolve(RowKeys(name="МКОУ СОШ 3"), 20)[0] is None     # МКОУ and another form are two schools
     sid, why = m.resolve(RowKeys(exam_code="1002", name="СОШ 9"), 10)
     assert sid is None and "код ОО «1002» есть у нескольких школ" in why and "не найдена" in why
     assert m.place(3) == (20, None)
@@ -559,3 +562,11 @@ def test_cli_import_history_and_undo(cli_db, tmp_path, capsys):
     code, out, _ = _cli(capsys, cli_db, "history", "--format", "csv")
     undone = {r["batch"]: r["undone"] for r in csv.DictReader(io.StringIO(out))}
     assert undone["3"] and len(undone["3"]) == 19 and undone["1"] == ""
+
+
+def test_two_schools_differing_only_by_ownership_form_stay_two(store, tmp_path):
+    rep = import_file(store, _file(tmp_path, "mokh.txt", "mokh"), SYSTEM, parsed=registry(
+        (None, "МБОУ «Моховская СОШ»", TASHTAGOL, "1730"), (None, "МКОУ «Моховская СОШ»", TASHTAGOL, "1777")))
+    assert rep.status == "stored" and rep.rows_stored == 2
+    assert sorted(store.sql.df("SELECT short_name FROM schools")["short_name"]) == [
+        "МБОУ «Моховская СОШ»", "МКОУ «Моховская СОШ»"]

@@ -4,7 +4,8 @@
     sid, reason = matcher.resolve(RowKeys(login="S420001", name="МБОУ «СОШ № 1»", mapping_key=...), territory_id)
 
 Order: a mapping the methodist chose, the ФИС ОКО login, the exam code, ИНН, ОГРН (each only when it names
-exactly one school), then the name within the territory (`NameIndex`). `NameIndex` is the one "school by
+exactly one school), then the name within the territory (`NameIndex`; for imports the ownership form of a
+name must agree: МБОУ and МКОУ «Моховская СОШ» are two schools). `NameIndex` is the one "school by
 name within a territory" of the product: the import service and the region-list comparison both use it.
 No database, files or Streamlit.
 """
@@ -30,15 +31,15 @@ def expand(norm: str) -> str:
     return " ".join(ABBREVIATIONS.get(w, w) for w in norm.split())
 
 
-def name_keys(name: str | None) -> list[str]:
+def name_keys(name: str | None, without_ownership: bool = True) -> list[str]:
     """Keys of a name from the most to the least literal: normalised (case, ё, quotes, spaces); abbreviations
-    spelled out; without the ownership form."""
+    spelled out; without the ownership form (only when `without_ownership`)."""
     n = norm_name(name)
     if not n:
         return []
     e = expand(n)
     words = e.split()
-    bare = " ".join(words[1:]) if len(words) > 1 and words[0] in OWNERSHIP else e
+    bare = " ".join(words[1:]) if without_ownership and len(words) > 1 and words[0] in OWNERSHIP else e
     out: list[str] = []
     for k in (n, e, bare):
         if k and k not in out:
@@ -96,11 +97,15 @@ class NameIndex:
         if keys:
             self._literal.setdefault((keys[0], territory_id), set()).add(school_id)
 
-    def lookup(self, name: str | None, territory_id: int | None) -> tuple[int | None, str]:
-        """(school id, "") or (None, Russian reason). Nothing is found without a territory."""
+    def lookup(self, name: str | None, territory_id: int | None,
+               without_ownership: bool = True) -> tuple[int | None, str]:
+        """(school id, "") or (None, Russian reason). Nothing is found without a territory. With
+        `without_ownership=False` the name's ownership form must agree (МБОУ and МКОУ «Моховская СОШ» are two
+        schools): what an import uses, where a wrong match would write results to another school; a name
+        written with no ownership form still finds the one school it names."""
         if territory_id is None:
             return None, NOT_FOUND
-        for k in name_keys(name):
+        for k in name_keys(name, without_ownership):
             hits = self._keys.get((k, territory_id), set())
             if len(hits) == 1:
                 return next(iter(hits)), ""
@@ -193,7 +198,7 @@ class SchoolMatcher:
             if len(hits) > 1:
                 reasons.append(f"{label} «{value}» есть у нескольких школ")
         if norm_name(keys.name):
-            sid, why = self.names.lookup(keys.name, territory_id)
+            sid, why = self.names.lookup(keys.name, territory_id, without_ownership=False)
             if sid is not None:
                 return sid, ""
             reasons.append(why)
