@@ -34,9 +34,16 @@ REFUSALS = (service.SettingsError, Forbidden)
 SCALE_FLASH = "_settings_scale_correction"
 
 
-def refused(exc: Exception) -> None:
-    """A refusal of the service (its message may quote names and typed text: shown as text)."""
-    st.error(md(str(exc)))
+def change(call, *args, **kwargs) -> tuple[bool, object]:
+    """Call a settings service as this user: (True, its result) and the caches cleared, or (False, None) with
+    the refusal shown (its message may quote names and typed text: as text)."""
+    try:
+        result = call(store, user, *args, **kwargs)
+    except REFUSALS as exc:
+        st.error(md(str(exc)))
+        return False, None
+    data_changed()
+    return True, result
 
 
 st.title("Настройки")
@@ -102,23 +109,11 @@ with tab_rule:
                 st.error(e)
         elif new == current:
             st.info("Настройки не изменились.")
-        else:
-            try:
-                service.save_rule_settings(store, user, new)
-            except REFUSALS as exc:
-                refused(exc)
-            else:
-                data_changed()
-                st.success("Настройки правила сохранены. Новые списки считаются по ним; утверждённые списки "
-                           "не меняются.")
+        elif change(service.save_rule_settings, new)[0]:
+            st.success("Настройки правила сохранены. Новые списки считаются по ним; утверждённые списки не меняются.")
     if is_admin_rule and current != RuleSettings():
         if st.button("Вернуть настройки по умолчанию из дорожной карты", key="rule_reset"):
-            try:
-                service.save_rule_settings(store, user, RuleSettings())
-            except REFUSALS as exc:
-                refused(exc)
-            else:
-                data_changed()
+            if change(service.save_rule_settings, RuleSettings())[0]:
                 st.session_state["_settings_flash"] = "Восстановлены настройки правила по умолчанию."
                 st.rerun()
 
@@ -170,12 +165,8 @@ with tab_scales:
                     for e in errs:
                         st.error(e)
                 else:
-                    try:
-                        corr = service.set_mark_scale(store, user, scale)
-                    except REFUSALS as exc:
-                        refused(exc)
-                    else:
-                        data_changed()
+                    ok, corr = change(service.set_mark_scale, scale)
+                    if ok:
                         st.session_state[SCALE_FLASH] = corr     # shown above, with the table already updated
                         st.rerun()
 
@@ -213,13 +204,8 @@ with tab_scales:
                     if t_year is None or t_proc is None or t_kind is None:
                         st.error("Выберите учебный год, процедуру и вид порога.")
                     else:
-                        try:
-                            service.set_exam_threshold(store, user, t_proc, int(t_year), t_kind, int(t_value),
-                                                       int(t_max) or None)
-                        except REFUSALS as exc:
-                            refused(exc)
-                        else:
-                            data_changed()
+                        if change(service.set_exam_threshold, t_proc, int(t_year), t_kind, int(t_value),
+                                  int(t_max) or None)[0]:
                             st.success(f"Порог сохранён: {procedures.name_ru(t_proc)}, {format_school_year(int(t_year))}"
                                        f" — {kinds[t_kind]} {int(t_value)}" + (f" из {int(t_max)}" if t_max else "")
                                        + ".")
@@ -251,12 +237,8 @@ with tab_targets:
                 if not changes:
                     st.info("Цели не изменились.")
                 else:
-                    try:
-                        n = service.set_targets(store, user, changes)
-                    except REFUSALS as exc:
-                        refused(exc)
-                    else:
-                        data_changed()
+                    ok, n = change(service.set_targets, changes)
+                    if ok:
                         st.session_state["_settings_flash"] = f"Сохранено целей: {n}."
                         st.session_state.pop("targets_editor", None)
                         st.rerun()
@@ -285,11 +267,6 @@ with tab_terr:
                                   parents.loc[parents["id"] == i, "name"].iloc[0],
                                   help="Муниципалитет входит в регион, район города — в муниципалитет.")
             if st.form_submit_button("Добавить"):
-                try:
-                    service.add_territory(store, user, name, kind=kind, parent_id=parent)
-                except REFUSALS as exc:
-                    refused(exc)
-                else:
-                    data_changed()
+                if change(service.add_territory, name, kind=kind, parent_id=parent)[0]:
                     st.session_state["_settings_flash"] = f"Территория «{md(name.strip())}» добавлена."
                     st.rerun()
