@@ -378,6 +378,15 @@ def _low_word(code: str) -> str:
     return "«2»" if p is None or p.kind == "VPR" else "ниже минимума"
 
 
+def _trend_point(base: dict, series: str, table: pd.DataFrame, key: tuple, count) -> dict:
+    """One point of `procedure_trends`: the share of `table`'s row `key`, or «нет данных» when there is none."""
+    if key not in table.index:
+        return {**base, "series": series, "share": None, "low": None, "participants": None, "label": "нет данных"}
+    low, n = int(table.at[key, "low_count"]), int(table.at[key, "participants"])
+    return {**base, "series": series, "share": low / n, "low": low, "participants": n,
+            "label": f"{fmt_share(low, n)} ({count(low)} из {count(n)})"}
+
+
 def procedure_trends(school_id: int, results: pd.DataFrame, settings: RuleSettings,
                      years: list[int] | None = None) -> pd.DataFrame:
     """Each rule procedure's share of "2" / below the minimum by results year, for the school and for
@@ -397,20 +406,8 @@ def procedure_trends(school_id: int, results: pd.DataFrame, settings: RuleSettin
         for y in years:
             base = {"procedure": p, "name": procedures.name_ru(p), "short": meta.short_ru if meta else p,
                     "year": y, "year_label": format_school_year(y)}
-            if (p, y) in own.index:
-                low, n = int(own.at[(p, y), "low_count"]), int(own.at[(p, y), "participants"])
-                rows.append({**base, "series": "Школа", "share": low / n, "low": low, "participants": n,
-                             "label": f"{fmt_share(low, n)} ({low} из {n})"})
-            else:
-                rows.append({**base, "series": "Школа", "share": None, "low": None, "participants": None,
-                             "label": "нет данных"})
-            if (p, y) in terr.index:
-                low, n = int(terr.at[(p, y), "low_count"]), int(terr.at[(p, y), "participants"])
-                rows.append({**base, "series": "Территория", "share": low / n, "low": low, "participants": n,
-                             "label": f"{fmt_share(low, n)} ({fmt_int(low)} из {fmt_int(n)})"})
-            else:
-                rows.append({**base, "series": "Территория", "share": None, "low": None, "participants": None,
-                             "label": "нет данных"})
+            rows.append(_trend_point(base, "Школа", own, (p, y), str))
+            rows.append(_trend_point(base, "Территория", terr, (p, y), fmt_int))
     return pd.DataFrame(rows, columns=["procedure", "name", "short", "year", "year_label", "series", "share",
                                        "low", "participants", "label"])
 
