@@ -55,17 +55,17 @@ def check(p: uf.PendingUpload) -> None:
         try:
             uf.preview(store, p, user)
         except Forbidden as exc:
-            st.session_state[f"_upload_save_msg_{p.key}"] = str(exc)
+            st.session_state[f"_upload_save_msg_{p.key}"] = md(exc)
 
 
 def save(p: uf.PendingUpload) -> None:
     try:
         saved = uf.save(store, p, user)
     except Forbidden as exc:
-        st.session_state[f"_upload_save_msg_{p.key}"] = str(exc)
+        st.session_state[f"_upload_save_msg_{p.key}"] = md(exc)
         return
     if saved.status != "stored":
-        st.session_state[f"_upload_save_msg_{p.key}"] = saved.summary_ru()
+        st.session_state[f"_upload_save_msg_{p.key}"] = saved.summary_ru(md)
 
 this_year = school_year_of_date(dt.date.today())
 YEAR_OPTIONS = [None] + list(range(this_year, 2014, -1))
@@ -121,7 +121,7 @@ with tab_files:
         with st.container(border=True, key=f"upload_card_{p.key}"):
             st.markdown(f"#### {md(p.file_name)}")
             if p.saved is not None:
-                st.success(md(p.saved.summary_ru()), icon=":material/task_alt:")
+                st.success(p.saved.summary_ru(md), icon=":material/task_alt:")
                 warns = uf.issues_frame(p.saved)
                 if not warns.empty:
                     with st.expander(f"Предупреждения при сохранении: {len(warns)}"):
@@ -131,7 +131,7 @@ with tab_files:
                 check(p)
             rep = p.report
             if rep is None:
-                st.error(md(st.session_state.pop(f"_upload_save_msg_{p.key}", "")))
+                st.error(st.session_state.pop(f"_upload_save_msg_{p.key}", ""))
                 continue
             ask = uf.asks(rep)
             if rep.status != "duplicate":
@@ -165,13 +165,13 @@ with tab_files:
                         st.rerun()
 
             if rep.status == "duplicate":
-                st.info(md(rep.summary_ru()), icon=":material/content_copy:")
+                st.info(rep.summary_ru(md), icon=":material/content_copy:")
             elif rep.status == "refused":
-                st.error(md(rep.summary_ru()), icon=":material/block:")
+                st.error(rep.summary_ru(md), icon=":material/block:")
             elif rep.status == "needs_mapping":
-                st.warning(md(rep.summary_ru()), icon=":material/link:")
+                st.warning(rep.summary_ru(md), icon=":material/link:")
             else:
-                st.info(md(rep.summary_ru()), icon=":material/fact_check:")
+                st.info(rep.summary_ru(md), icon=":material/fact_check:")
 
             issues = uf.issues_frame(rep)
             if not issues.empty and rep.status != "duplicate":
@@ -226,7 +226,7 @@ with tab_files:
                     st.rerun()
             msg = st.session_state.pop(f"_upload_save_msg_{p.key}", None)
             if msg:
-                st.error(md(msg))
+                st.error(msg)   # made safe where it was written (md of the data in it)
 
     ready = [p for p in pending.values() if p.saved is None and p.report is not None and p.report.status == "preview"]
     if len(ready) > 1 and st.button(f"Сохранить все готовые ({len(ready)})", key="upload_save_all", type="primary"):

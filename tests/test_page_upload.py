@@ -154,10 +154,10 @@ def test_two_files_at_once_map_save_and_undo(listdb_ids):
     t = texts(at)
     assert f"#### {md('хороший.xlsx')}" in t and f"#### {md('плохой.xlsx')}" in t
     assert "формат: **Шаблон системы (плоская таблица)**" in t
-    assert md("плохой.xlsx: файл отклонён, ничего не сохранено.") in t
+    assert f"{md('плохой.xlsx')}: файл отклонён, ничего не сохранено." in t
     issues = frames(at, "Сообщение")
     assert any((f["Строка"] == "2").any() and (f["Значение"] == "12").any() for f in issues)
-    assert md("1 школ(ы) не сопоставлены") in t
+    assert "1 школ(ы) не сопоставлены" in t
     # map «Школа имени Пушкина» to ООШ № 2 once
     sid2 = int(page_store().sql.scalar("SELECT id FROM schools WHERE fisoko_login = 'sch420002'"))
     [mapper] = [s for s in at.selectbox if "Школа имени Пушкина" in s.label]
@@ -165,15 +165,15 @@ def test_two_files_at_once_map_save_and_undo(listdb_ids):
     button(at, "Применить сопоставление").click().run()
     assert not at.exception
     t = texts(at)
-    assert md("хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; будет сохранено "
-              "строк: 3") in t
+    assert (f"{md('хороший.xlsx')}: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; "
+            "будет сохранено строк: 3") in t
     preview = frames(at, "Изменение")[0]
     assert list(preview["Низкий результат, чел."]) == [5, 2, 1]
     assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 0  # nothing kept yet
     button(at, "Сохранить").click().run()
     assert not at.exception
-    assert md("хороший.xlsx: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; сохранено "
-              "строк: 3") in texts(at)
+    assert (f"{md('хороший.xlsx')}: Шаблон системы (плоская таблица), ВПР, математика, 5 кл., 2022/2023; "
+            "сохранено строк: 3") in texts(at)
     assert page_store().sql.scalar("SELECT count(*) FROM results WHERE year = 2022") == 3
     assert page_store().sql.scalar("SELECT count(*) FROM school_aliases WHERE school_id = ?", [sid2]) == 1
 
@@ -199,7 +199,7 @@ def test_undo_restores_the_replaced_value(listdb_ids):
     # S1's ВПР мат-5 2021/2022 was 3 of 10; a correction makes it 1 of 10
     at.get("file_uploader")[0].set_value(("поправка.xlsx", template_bytes(
         [("2021/2022", "VPR-MATH-5", "sch420001", "МБОУ «СОШ № 1»", NORTH, 10, 1)]), XLSX)).run()
-    assert md("из них заменены прежние значения: 1") in texts(at)
+    assert "из них заменены прежние значения: 1" in texts(at)
     button(at, "Сохранить").click().run()
     q = ("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id WHERE s.fisoko_login = 'sch420001' "
          "AND procedure = 'VPR-MATH-5' AND year = 2021")
@@ -218,7 +218,7 @@ def test_bound_methodist_stores_only_its_territory(listdb_ids):
     assert f"Вы работаете с территорией «{md('Северный район')}»" in texts(at)
     good = [GOOD[0], GOOD[2]]  # one row of Северный, one of Южный
     at.get("file_uploader")[0].set_value(("регион.xlsx", template_bytes(good), XLSX)).run()
-    assert md("пропущено строк вне вашей территории: 1") in texts(at)
+    assert "пропущено строк вне вашей территории: 1" in texts(at)
     button(at, "Сохранить").click().run()
     assert not at.exception
     stored = page_store().sql.df("SELECT s.fisoko_login FROM results r JOIN schools s ON s.id = r.school_id "
@@ -315,7 +315,7 @@ def test_a_file_above_50_mb_gets_the_russian_refusal(listdb_ids):
     at = run("methodist")
     at.get("file_uploader")[0].set_value(("огромный.xlsx", b"\0" * (50 * 1024 * 1024 + 10), XLSX)).run()
     assert not at.exception
-    assert md("огромный.xlsx: файл отклонён, ничего не сохранено.") in texts(at)
+    assert f"{md('огромный.xlsx')}: файл отклонён, ничего не сохранено." in texts(at)
     msgs = [m for f in frames(at, "Сообщение") for m in f["Сообщение"]]
     assert any(m.startswith("файл больше 50 МБ") for m in msgs)
     assert page_store().sql.scalar("SELECT count(*) FROM import_batches WHERE file_name = 'огромный.xlsx'") == 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -83,13 +84,15 @@ class ImportReport:
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.level == ERROR]
 
-    def summary_ru(self) -> str:
+    def summary_ru(self, shown: Callable[[str], str] = str) -> str:
+        """One Russian line. `shown` renders the file name (the only data in it): e.g. shnor/ui/safe.py `md`."""
+        name = shown(self.file_name)
         if self.status == "duplicate":
-            return f"{self.file_name}: уже загружен — ничего не изменено."
+            return f"{name}: уже загружен — ничего не изменено."
         if self.status == "refused":
-            return f"{self.file_name}: файл отклонён, ничего не сохранено."
+            return f"{name}: файл отклонён, ничего не сохранено."
         if self.status == "needs_mapping":
-            return (f"{self.file_name}: {len(self.unmatched)} школ(ы) не сопоставлены с реестром — "
+            return (f"{name}: {len(self.unmatched)} школ(ы) не сопоставлены с реестром — "
                     "сопоставьте их, файл пока не сохранён.")
         what = f"{self.layout_ru}"
         if self.procedure:
@@ -97,7 +100,7 @@ class ImportReport:
         if self.year is not None:
             what += f", {format_school_year(self.year)}"
         verb = "будет сохранено" if self.status == "preview" else "сохранено"
-        text = f"{self.file_name}: {what}; {verb} строк: {self.rows_stored}"
+        text = f"{name}: {what}; {verb} строк: {self.rows_stored}"
         if self.replaced:
             text += f", из них заменены прежние значения: {self.replaced}"
         if self.unchanged:
