@@ -17,7 +17,7 @@ import streamlit as st
 
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$&\"'=^@%])")
 _WJ = "\u2060"   # word joiner: invisible, stops autolinking
-_AUTOLINK = re.compile(r"(?i)(:|@|www(?=\.))")
+_AUTOLINK = re.compile(r"(?i)(:(?=[a-z/])|@|www(?=\.))")
 
 
 def _break_links(text: str) -> str:
