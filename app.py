@@ -11,7 +11,7 @@ from shnor.ui import guard, meeting
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Мониторинг ШНОР", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="Мониторинг ШНОР", page_icon=str(ROOT / "shnor" / "ui" / "assets" / "icon.png"), layout="wide")
 
 _flags = (meeting.is_meeting(), meeting.is_anonymised())  # read ?meeting=1 / ?anon=1 before navigation touches the address
 user = guard.current_user()

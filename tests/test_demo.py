@@ -78,7 +78,7 @@ def test_stored_results_are_exactly_the_generated_ones(store, region):
     for (proc, year), e in region.exams.items():
         for i, n, low in zip(e.school, e.participants, e.low):
             expected[("S" + region.schools[int(i)].digits, proc, year)] = (int(n), int(low))
-    got = store.df("SELECT s.login_key, r.procedure, r.year, r.participants, r.low_count FROM results r "
+    got = store.sql.df("SELECT s.login_key, r.procedure, r.year, r.participants, r.low_count FROM results r "
                    "JOIN schools s ON s.id = r.school_id")
     stored = {(k, p, int(y)): (int(n), int(low)) for k, p, y, n, low in got.itertuples(index=False)}
     assert stored == expected
@@ -167,13 +167,13 @@ def test_calendar_traps(store, figures):
     for y in demo.YEARS:
         assert set(demo.VPR_WORKS) <= set(cal[y])
     # ЕГЭ applicants in 2020/2021 were fewer than the whole class a year later
-    ege = store.df("SELECT year, sum(participants) AS n FROM results WHERE procedure = 'EGE-RUS' GROUP BY year")
+    ege = store.sql.df("SELECT year, sum(participants) AS n FROM results WHERE procedure = 'EGE-RUS' GROUP BY year")
     n = dict(zip(ege["year"], ege["n"]))
     assert n[2020] < n[2021]
 
 
 def test_autumn_2020_round_counts_for_2019_and_was_written_a_grade_higher(store):
-    res = store.df("SELECT procedure, year, grade_written, count(*) AS n FROM results WHERE procedure LIKE 'VPR-%' "
+    res = store.sql.df("SELECT procedure, year, grade_written, count(*) AS n FROM results WHERE procedure LIKE 'VPR-%' "
                    "GROUP BY ALL")
     for row in res.itertuples():
         grade = int(row.procedure.rsplit("-", 1)[1])
@@ -205,7 +205,7 @@ def test_load_files_raises_naming_a_refused_file(tmp_path):
                        "sch420001;Юргинский городской округ;2;много\n", encoding="utf-8")
         with pytest.raises(RuntimeError, match=r"protokol\.csv.*refused"):
             demo.load_files(st, [(bad, Hints(procedure="VPR-MATH-5", year=2020))])
-        assert st.scalar("SELECT count(*) FROM results") == 0
+        assert st.sql.scalar("SELECT count(*) FROM results") == 0
     finally:
         st.close()
 

@@ -21,7 +21,6 @@ import pandas as pd
 
 from shnor.domain.events import Event, EventKind
 from shnor.domain.permissions import User
-from shnor.store.legacy import LegacyStoreAPI
 from shnor.store.schema import MIGRATIONS
 
 
@@ -128,7 +127,7 @@ def _actor_name(actor: User | str | None) -> str | None:
     return actor.name if isinstance(actor, User) else actor
 
 
-class Store(LegacyStoreAPI):
+class Store:
     """A connection to one database file: the repositories for reads, `unit()` for changes."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, path: str):

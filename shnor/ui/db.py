@@ -1,7 +1,7 @@
 """The dashboard's one database connection and cache keys.
 
 DuckDB's file lock is per process: the server opens the file once (st.cache_resource) and every script
-run takes a cursor for reads; writes go through Store.transaction() (serialised by its lock). After a
+run reads through the repositories; writes go through services and Store.unit() (serialised by its lock). After a
 write, call `data_changed()` so cached figures are recomputed.
 """
 from __future__ import annotations
