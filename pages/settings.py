@@ -121,7 +121,8 @@ with tab_rule:
 with tab_scales:
     st.subheader("Шкалы перевода баллов ВПР в отметки")
     scales = store.reference.mark_scales()
-    st.dataframe(reference.scale_rows(scales, procedures.name_ru), hide_index=True, width="stretch")
+    st.dataframe(reference.scale_rows(scales, procedures.name_ru, store.reference.scale_sources()),
+                 hide_index=True, width="stretch")
     corr = st.session_state.pop(SCALE_FLASH, None)
     if corr is not None:      # what the last correction recomputed (results as text: dataframes)
         (st.info if corr.unchanged_scale else st.success)(corr.summary_ru())

@@ -3,7 +3,7 @@
     python -m shnor scale list [--format csv|table]
     python -m shnor scale set PROCEDURE YEAR --min3 N --min4 N --min5 N --max N
 
-CSV header of `scale list`: procedure,year,min3,min4,min5,max — the lowest primary score of marks «3», «4»,
+CSV header of `scale list`: procedure,year,min3,min4,min5,max,source — the lowest primary score of marks «3», «4»,
 «5» and the work's maximum («2» is everything below min3). `scale set` is an admin's of the whole region
 (shnor/services/settings.py decides); it recomputes the marks of the stored results of that work and year
 from their score histograms and prints what changed.
@@ -20,7 +20,7 @@ from shnor.domain.fmt import fmt_share
 from shnor.domain.years import format_school_year
 from shnor.services import settings as service
 
-COLUMNS = ["procedure", "year", "min3", "min4", "min5", "max"]
+COLUMNS = ["procedure", "year", "min3", "min4", "min5", "max", "source"]
 
 
 def score_arg(text: str) -> int:
@@ -38,6 +38,7 @@ def cmd_scale_list(args) -> int:
     store, actor = session(args)
     require(actor, Action.READ, actor.territory_id)
     scales = store.reference.mark_scales()
+    sources = store.reference.scale_sources()
     rows = []
     for (proc, year), sc in sorted(scales.items()):
         try:
@@ -46,7 +47,7 @@ def cmd_scale_list(args) -> int:
             min3 = min4 = min5 = ""
             mx = sc.max_score
         rows.append({"procedure": proc, "year": format_school_year(int(year)), "min3": min3, "min4": min4,
-                     "min5": min5, "max": mx})
+                     "min5": min5, "max": mx, "source": sources.get((proc, int(year)), "")})
     if args.format == "csv":
         write_csv(rows, COLUMNS)
     elif not rows:

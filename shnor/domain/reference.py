@@ -94,8 +94,9 @@ def recompute_marks(scale: MarkScale, histogram: dict) -> Recomputed:
     return Recomputed({m: marks.get(m, 0) for m in MARKS}, total - sum(marks.values()))
 
 
-def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru) -> pd.DataFrame:
-    """One row per (procedure, year) with the ranges as «0–6» for display."""
+def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru,
+               sources: dict[tuple[str, int], str] | None = None) -> pd.DataFrame:
+    """One row per (procedure, year) with the ranges as «0–6» and where the scale comes from, for display."""
     rows = []
     for (proc, year), sc in sorted(scales.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         row = {"Учебный год": format_school_year(year), "Процедура": name_ru(proc)}
@@ -103,8 +104,9 @@ def scale_rows(scales: dict[tuple[str, int], MarkScale], name_ru) -> pd.DataFram
             lo, hi = sc.bounds.get(m, (None, None))
             row[f"«{m}»"] = f"{lo}–{hi}" if lo is not None else "—"
         row["Максимум"] = sc.max_score
+        row["Источник"] = (sources or {}).get((proc, year), "")
         rows.append(row)
-    return pd.DataFrame(rows, columns=["Учебный год", "Процедура", "«2»", "«3»", "«4»", "«5»", "Максимум"])
+    return pd.DataFrame(rows, columns=["Учебный год", "Процедура", "«2»", "«3»", "«4»", "«5»", "Максимум", "Источник"])
 
 
 # ---------------------------------------------------------------------------------------------

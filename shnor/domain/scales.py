@@ -9,7 +9,9 @@ Pure: no database, files or Streamlit.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def is_low(low, participants, threshold_pct: int):
@@ -47,6 +49,18 @@ class MarkScale:
             if m is not None:
                 out[m] += int(n)
         return out
+
+
+def shipped_vpr_scales() -> list[tuple[MarkScale, str]]:
+    """The official ВПР scales shipped with the product, each with its source (shnor/domain/vpr_scales.csv:
+    procedure, year as the school year's start, the lowest primary score of marks 3, 4, 5, the maximum)."""
+    out = []
+    with open(Path(__file__).with_name("vpr_scales.csv"), encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            m3, m4, m5, top = (int(row[k]) for k in ("min3", "min4", "min5", "max"))
+            bounds = {2: (0, m3 - 1), 3: (m3, m4 - 1), 4: (m4, m5 - 1), 5: (m5, top)}
+            out.append((MarkScale(row["procedure"], int(row["year"]), bounds), row["source"]))
+    return out
 
 
 # ВПР 2021 mark scales (realdata/README.md of the shared reference data): procedure -> {mark: (min, max)}

@@ -24,10 +24,15 @@ class ReferenceRepo:
     def scales_frame(self) -> pd.DataFrame:
         return self.sql.df("SELECT * FROM vpr_scales ORDER BY procedure, year, mark")
 
-    def set_mark_scale(self, scale: MarkScale) -> None:
+    def set_mark_scale(self, scale: MarkScale, source: str = "введена пользователем") -> None:
         self.sql.run("DELETE FROM vpr_scales WHERE procedure = ? AND year = ?", [scale.procedure, scale.year])
-        self.sql.many("INSERT INTO vpr_scales VALUES (?, ?, ?, ?, ?)",
-                      [[scale.procedure, scale.year, mark, lo, hi] for mark, (lo, hi) in sorted(scale.bounds.items())])
+        self.sql.many("INSERT INTO vpr_scales (procedure, year, mark, min_score, max_score, source) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", [[scale.procedure, scale.year, mark, lo, hi, source]
+                                                    for mark, (lo, hi) in sorted(scale.bounds.items())])
+
+    def scale_sources(self) -> dict[tuple[str, int], str]:
+        return {(p, int(y)): s or "" for p, y, s in self.sql.rows(
+            "SELECT procedure, year, min(source) FROM vpr_scales GROUP BY procedure, year")}
 
     def exam_thresholds(self) -> pd.DataFrame:
         return self.sql.df("SELECT * FROM exam_thresholds ORDER BY year, procedure, kind")

@@ -11,7 +11,7 @@ from typing import Callable
 
 from shnor.domain import procedures
 from shnor.domain.events import data_kinds
-from shnor.domain.scales import EXAM_THRESHOLDS, THRESHOLD_YEARS, VPR_SCALES_2021
+from shnor.domain.scales import EXAM_THRESHOLDS, THRESHOLD_YEARS, VPR_SCALES_2021, shipped_vpr_scales
 
 # ---------------------------------------------------------------------------------------------
 # Migrations: append only. Each is a list of SQL statements or a callable(conn).
@@ -272,6 +272,24 @@ def _fill_stored_files(cur) -> None:
                 "GROUP BY sha256")
 
 
+def _ship_vpr_scales(cur) -> None:
+    """Official scales with their source: added where a (work, year) has none, the source named where the
+    stored scale is the shipped one (a scale the user corrected keeps «введена пользователем»)."""
+    cur.execute("ALTER TABLE vpr_scales ADD COLUMN source VARCHAR")
+    for scale, source in shipped_vpr_scales():
+        stored = {m: (lo, hi) for m, lo, hi in cur.execute(
+            "SELECT mark, min_score, max_score FROM vpr_scales WHERE procedure = ? AND year = ?",
+            [scale.procedure, scale.year]).fetchall()}
+        if not stored:
+            cur.executemany("INSERT INTO vpr_scales (procedure, year, mark, min_score, max_score, source) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", [[scale.procedure, scale.year, m, lo, hi, source]
+                                                         for m, (lo, hi) in sorted(scale.bounds.items())])
+        elif stored == scale.bounds:
+            cur.execute("UPDATE vpr_scales SET source = ? WHERE procedure = ? AND year = ?",
+                        [source, scale.procedure, scale.year])
+    cur.execute("UPDATE vpr_scales SET source = 'введена пользователем' WHERE source IS NULL")
+
+
 # append only: a new migration goes at the end
 MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("core schema", [_M1, _seed_catalogue, _seed_reference]),
@@ -282,4 +300,5 @@ MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
      [_M4_TYPED_AUDIT, _mark_data_events, _fill_stored_files]),
     ("the territory a region list was uploaded for (NULL: the whole region)", [
         "ALTER TABLE region_lists ADD COLUMN territory_id INTEGER"]),
+    ("official ВПР scales shipped with their source", [_ship_vpr_scales]),
 ]
