@@ -162,14 +162,20 @@ class Store:
     def unit(self, actor: User | str | None, audited: bool = True) -> Iterator[Unit]:
         """One transaction, one writer at a time. `audited=False` only for housekeeping that changes no
         user-visible data (a session's last activity)."""
+        with self._transaction() as cur:
+            u = Unit(self.conn, cur, _actor_name(actor))
+            yield u
+            if audited and u.sql.wrote and not u.events:
+                raise RuntimeError("a change without an audit event: record one with unit.record(...)")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN … COMMIT on a cursor of its own, ROLLBACK on any error; one writer at a time."""
         with self._write_lock:
             cur = self.conn.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                u = Unit(self.conn, cur, _actor_name(actor))
-                yield u
-                if audited and u.sql.wrote and not u.events:
-                    raise RuntimeError("a change without an audit event: record one with unit.record(...)")
+                yield cur
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -188,20 +194,10 @@ class Store:
         for version, (name, steps) in enumerate(MIGRATIONS, start=1):
             if version in done:
                 continue
-            with self._write_lock:
-                cur = c.cursor()
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    for step in steps:
-                        _run_step(cur, step)
-                    cur.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                else:
-                    cur.execute("COMMIT")
-                finally:
-                    cur.close()
+            with self._transaction() as cur:
+                for step in steps:
+                    _run_step(cur, step)
+                cur.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
             applied += 1
         return applied
 
