@@ -49,6 +49,13 @@ f = data.figures
 st.subheader(f"{md(place)}: список ШНОР на {sy(year)}")
 st.caption(f"Сформирован {years_span(year)}. Показатель «доля ШНОР» за {sy(year - 1)} — это доля этого списка.")
 
+if f.schools == 0:
+    # no school is counted: no share, no verdict — say so instead of «Школ 0 … цель достигнута»
+    st.info(f"В территории «{md(place)}» нет ни одной школы, которая учитывается в списке на {sy(year)}: доли "
+            "ШНОР нет, вывод о цели не делается.")
+    st.caption(data.counts.sentence_ru())
+    st.stop()
+
 rule = ("Низкий результат процедуры — не менее 30 % участников школы получили «2» (ВПР) или не преодолели "
         "минимальный порог (ОГЭ, ЕГЭ). ШНОР — школа с низкими результатами по двум и более процедурам в "
         f"{sy(year - 1)} (критерий 1) или хотя бы по одной процедуре и в {sy(year - 2)}, и в {sy(year - 1)} "
@@ -63,7 +70,9 @@ c3.metric("Доля ШНОР", fmt_pct(f.share), border=True,
           delta_color="off", delta_arrow="off",
           help=f"ШНОР ÷ школы = {fmt_int(f.shnor)} ÷ {fmt_int(f.schools)}. Цель задаётся на учебный год "
                f"результатов: для этого списка — цель на {sy(year - 1)}.")
-if f.gap is None:
+if f.withheld:
+    gap_value = "нет вывода"
+elif f.gap is None:
     gap_value = "цель не задана"
 elif f.gap:
     gap_value = f"−{fmt_int(f.gap)} ШНОР"
@@ -71,12 +80,19 @@ else:
     gap_value = "достигнута"
 c4.metric("До цели", gap_value, border=True,
           help="Сколько ШНОР должно выйти из списка, чтобы доля не превышала цель. Допустимое число ШНОР — "
-               "целая часть от «цель × число школ»; разрыв = ШНОР − допустимое (не меньше нуля).")
-(st.error if f.gap else st.success if f.gap == 0 else st.info)(f.gap_sentence())
+               "целая часть от «цель × число школ»; разрыв = ШНОР − допустимое (не меньше нуля). Если результаты "
+               f"за {sy(year - 1)} есть меньше чем у {data.coverage.min_pct} % школ, вывод о цели не делается "
+               "(порог задаётся в настройках правила).")
+if f.withheld:
+    st.warning(f.gap_sentence(), icon=":material/help:")
+else:
+    (st.error if f.gap else st.success if f.gap == 0 else st.info)(f.gap_sentence())
 
 s = data.statuses
-st.caption(f"Группа риска: {fmt_int(s['группа риска'])} · без низких результатов: "
+st.caption(f"{data.coverage.sentence_ru()} Группа риска: {fmt_int(s['группа риска'])} · без низких результатов: "
            f"{fmt_int(s['без низких результатов'])} · нет данных: {fmt_int(s['нет данных'])}")
+if data.counts.registry != data.counts.counted:
+    explain(data.counts.sentence_ru())
 
 # -- trend -------------------------------------------------------------------------------------
 if not data.trend.empty:
@@ -88,7 +104,11 @@ if not data.trend.empty:
 if len(data.territories) > 1:
     st.altair_chart(views.territories_chart(data.territories, year, meeting_on))
     explain("Доля ШНОР каждой территории и её собственная цель (если своей цели нет — цель региона). "
-               "Подпись у столбца: доля, число ШНОР из числа школ и разрыв с целью.")
+            "Подпись у столбца: доля, число ШНОР из числа школ и разрыв с целью. Если у территории результаты "
+            f"за {sy(year - 1)} есть меньше чем у {data.coverage.min_pct} % её школ — «нет вывода».")
+if data.empty_territories:
+    st.caption(f"Без школ в списке на {sy(year)} (доли нет, вывод о цели не делается): "
+               + ", ".join(md(n) for n in data.empty_territories) + ".")
 
 # -- procedures ----------------------------------------------------------------------------------
 if f.shnor:
@@ -120,6 +140,19 @@ else:
     school_table(data.risk, "ov_risk", {"short_name": "Школа", "territory": "Территория", "reasons": "Почему"})
 
 # -- entered / left ------------------------------------------------------------------------------
+def changed_schools(df, key: str, left: bool) -> None:
+    """Schools that entered or left the list, each with its reasons in full (wrapped); the name opens the
+    school's card."""
+    box = st.container(height=520, border=False) if len(df) > 6 else st.container()
+    for r in views.with_names(df).itertuples(index=False):
+        if box.button(md(r.short_name), key=f"{key}_{int(r.id)}", type="tertiary", icon=":material/school:",
+                      help="Открыть карточку школы"):
+            st.switch_page("pages/school.py", query_params={"school": str(int(r.id))})
+        what = (f"сейчас: {md(r.status_now)}" if left else
+                f"{'критерий' if '+' not in str(r.criteria) else 'критерии'} {md(r.criteria)}")
+        box.markdown(f"{md(r.territory)} · {what}  \n{md(r.reasons) if r.reasons else '—'}")
+
+
 ch = data.changes
 st.subheader(f"Изменения списка: {sy(year - 1)} → {sy(year)}")
 if not ch.previous_available:
@@ -130,15 +163,13 @@ else:
         st.metric("Вошли в список", fmt_int(len(ch.entered)), border=True,
                   help=f"ШНОР в списке на {sy(year)}, которых не было в списке на {sy(year - 1)}.")
         if not ch.entered.empty:
-            school_table(ch.entered, "ov_entered", {"short_name": "Школа", "territory": "Территория",
-                                                    "criteria": "Критерии"})
+            changed_schools(ch.entered, "ov_entered", left=False)
     with b:
         st.metric("Вышли из списка", fmt_int(len(ch.left)), border=True,
                   help=f"Были в списке на {sy(year - 1)}, нет в списке на {sy(year)}: с их статусом сейчас "
                        "(«не действовала» — школа закрыта или присоединена).")
         if not ch.left.empty:
-            school_table(ch.left, "ov_left", {"short_name": "Школа", "territory": "Территория",
-                                              "status_now": "Статус сейчас"})
+            changed_schools(ch.left, "ov_left", left=True)
     st.caption(f"Остались в списке: {views.n_schools(len(ch.stayed))}.")
 
 if not data.no_data.empty:

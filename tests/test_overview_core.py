@@ -94,7 +94,9 @@ def test_figures_of_a_territory(small):
 def test_trend_of_north(small):
     store, _, terr = small
     trend = share_by_year(store, terr["Северный район"])
-    assert ov.trend_message(trend) == "Доля ШНОР выросла с 9,1\u00a0% до 20,0\u00a0% — цель 10\u00a0% не достигнута"
+    # results in 2021 for 2 of 11 schools, in 2022 for 9 of 11: too few (< 90 %) to read a direction from
+    assert ov.trend_message(trend) == ("Доля ШНОР по результатам 2023/2024 — 20,0\u00a0% (за прежние годы данных "
+                                       "мало) — цель 10\u00a0% не достигнута")
     tf = ov.trend_frame(trend)
     assert list(tf["year_label"]) == ["2021/2022", "2022/2023", "2023/2024"]
     assert list(tf["share_label"]) == ["9,1\u00a0%", "27,3\u00a0%", "20,0\u00a0%"]

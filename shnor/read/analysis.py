@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from shnor.domain.coverage import COVERAGE_SETTING_KEY, DEFAULT_MIN_COVERAGE_PCT, Coverage
 from shnor.domain.rule import SHNOR, Identification, RuleSettings, identify_shnor
 from shnor.store import Store, active_in
 
@@ -21,6 +22,27 @@ def load_rule_settings(store: Store) -> RuleSettings:
     return RuleSettings.from_dict(store.settings.get(RULE_SETTINGS_KEY))
 
 
+def load_min_coverage(store: Store) -> int:
+    """The coverage setting (a whole percent 0–100, default 90): below it no verdict on the target is given.
+    A stored value that is not a whole number from 0 to 100 is ignored (the default applies)."""
+    value = store.settings.get(COVERAGE_SETTING_KEY)
+    if isinstance(value, bool):
+        return DEFAULT_MIN_COVERAGE_PCT
+    try:
+        pct = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_MIN_COVERAGE_PCT
+    return pct if 0 <= pct <= 100 and pct == value else DEFAULT_MIN_COVERAGE_PCT
+
+
+def schools_with_results(results: pd.DataFrame, year: int, procedures_: tuple[str, ...]) -> set[int]:
+    """Schools with at least one result (participants > 0) of the rule's procedures in `year`."""
+    if results.empty:
+        return set()
+    r = results[(results["year"] == year) & results["procedure"].isin(procedures_) & (results["participants"] > 0)]
+    return set(int(x) for x in r["school_id"])
+
+
 @dataclass
 class ListResult:
     """The computed list for a year and territory, with the schools it covers."""
@@ -28,7 +50,19 @@ class ListResult:
     territory_id: int | None
     identification: Identification
     schools: pd.DataFrame      # schools active in the results year (Y-1), with names and territory
-    table: pd.DataFrame        # schools joined with their status, criteria and reasons
+    table: pd.DataFrame        # schools joined with their status, criteria and reasons; `has_results`: the
+                               # school has a result of the rule's procedures in Y-1 (counted in the coverage)
+    min_coverage: int = DEFAULT_MIN_COVERAGE_PCT
+
+    @property
+    def coverage(self) -> Coverage:
+        """Of the schools counted in the share, how many have a result of the rule's procedures in Y-1."""
+        return self.coverage_of(self.table)
+
+    def coverage_of(self, rows: pd.DataFrame) -> Coverage:
+        """The coverage of some rows of `table` (a territory's schools)."""
+        return Coverage(self.year - 1, len(rows), int(rows["has_results"].sum()) if len(rows) else 0,
+                        self.min_coverage)
 
     @property
     def shnor_count(self) -> int:
@@ -43,36 +77,61 @@ class ListResult:
         return self.shnor_count / self.school_count if self.school_count else None
 
 
+def counted_schools(all_schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The schools the list of `year` counts (SPEC.md's denominator): general-education schools of the
+    registry active in the results year year-1, those with no data included."""
+    schools = active_in(all_schools, year - 1)
+    return schools[schools["is_general"].fillna(True).astype(bool)].reset_index(drop=True)
+
+
 def compute_list(store: Store, year: int, territory_id: int | None = None,
                  settings: RuleSettings | None = None, results: pd.DataFrame | None = None,
-                 all_schools: pd.DataFrame | None = None) -> ListResult:
+                 all_schools: pd.DataFrame | None = None, min_coverage: int | None = None) -> ListResult:
     """The list formed for school year `year`: results of year-1 and year-2, schools active in year-1
-    (general-education schools of the registry, those with no data included)."""
+    (general-education schools of the registry, those with no data included), with the coverage of the
+    share (the setting `min_coverage`, default the stored one)."""
     settings = settings or load_rule_settings(store)
+    if min_coverage is None:
+        min_coverage = load_min_coverage(store)
     if all_schools is None:
         all_schools = store.schools.list(territory_id=territory_id)
-    schools = active_in(all_schools, year - 1)
-    schools = schools[schools["is_general"].fillna(True).astype(bool)].reset_index(drop=True)
+    schools = counted_schools(all_schools, year)
     if results is None:
         results = store.results.list(years=[year - 1, year - 2], procedures_=list(settings.procedures),
                                 territory_id=territory_id)
     ident = identify_shnor(results, schools, year, settings)
     table = schools[["id", "school_code", "short_name", "territory", "district", "territory_id", "is_shnsu",
                      "is_rural"]].merge(ident.frame(), left_on="id", right_on="school_id", how="left")
-    return ListResult(year, territory_id, ident, schools, table)
+    with_data = schools_with_results(results, year - 1, tuple(settings.procedures))
+    table["has_results"] = [int(i) in with_data for i in table["id"]]
+    return ListResult(year, territory_id, ident, schools, table, min_coverage)
 
 
 def share_by_year(store: Store, territory_id: int | None = None, settings: RuleSettings | None = None,
                   years: list[int] | None = None) -> pd.DataFrame:
     """The target indicator by school year Y: the share of schools the rule finds on the results of Y
-    (the list formed for Y+1), with the target for Y. Columns: year, schools, shnor, share, target."""
+    (the list formed for Y+1), with the target for Y and the coverage of the share: `with_data` of the schools
+    have a result of the rule's procedures in Y, `min_coverage` is the setting.
+    Columns: year, schools, shnor, share, target, with_data, min_coverage."""
     settings = settings or load_rule_settings(store)
     years = years or store.results.years()
+    min_coverage = load_min_coverage(store)
     all_results = store.results.list(procedures_=list(settings.procedures), territory_id=territory_id)
     all_schools = store.schools.list(territory_id=territory_id)
     rows = []
     for y in years:
-        lst = compute_list(store, y + 1, territory_id, settings, results=all_results, all_schools=all_schools)
+        lst = compute_list(store, y + 1, territory_id, settings, results=all_results, all_schools=all_schools,
+                           min_coverage=min_coverage)
         rows.append({"year": y, "schools": lst.school_count, "shnor": lst.shnor_count, "share": lst.share,
-                     "target": store.targets.for_year(territory_id, y)})
-    return pd.DataFrame(rows, columns=["year", "schools", "shnor", "share", "target"])
+                     "target": store.targets.for_year(territory_id, y), "with_data": lst.coverage.with_data,
+                     "min_coverage": min_coverage})
+    return pd.DataFrame(rows, columns=SHARE_COLUMNS)
+
+
+SHARE_COLUMNS = ["year", "schools", "shnor", "share", "target", "with_data", "min_coverage"]
+
+
+def coverage_of_row(row) -> Coverage:
+    """The coverage of one row of share_by_year (a namedtuple or a Series)."""
+    get = row.get if hasattr(row, "get") else lambda k: getattr(row, k)
+    return Coverage(int(get("year")), int(get("schools")), int(get("with_data")), int(get("min_coverage")))

@@ -14,9 +14,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from shnor.domain.coverage import Coverage
 from shnor.domain.scales import is_low
 from shnor.domain import procedures
-from shnor.read.analysis import ListResult, compute_list, share_by_year
+from shnor.read.analysis import (SHARE_COLUMNS, ListResult, compute_list, counted_schools, coverage_of_row,
+                                 share_by_year)
+from shnor.store import active_in
 from shnor.domain.fmt import fmt_int, fmt_pct, fmt_share, plural
 from shnor.domain.rule import NO_DATA, RISK, SHNOR, STATUS_RU, RuleSettings, identify_shnor
 from shnor.store import Store
@@ -53,15 +56,26 @@ def allowed_shnor(target_share: float, schools: int) -> int:
 
 @dataclass(frozen=True)
 class TargetFigures:
-    """The headline figures of a list against the target indicator."""
+    """The headline figures of a list against the target indicator. With too little data (the coverage
+    rule, shnor/domain/coverage.py) or no schools at all, no verdict is given: `gap` and `met` are None and
+    `withheld` says why."""
     list_year: int
     schools: int
     shnor: int
     target: float | None       # the target share for the results year (list_year - 1); None: not set
+    coverage: Coverage | None = None
 
     @property
     def results_year(self) -> int:
         return self.list_year - 1
+
+    @property
+    def withheld(self) -> str | None:
+        """Why no verdict on the target is given (too little data, no schools, no results); None: it is given."""
+        cov = self.coverage
+        if cov is None and self.schools == 0:
+            cov = Coverage(self.results_year, 0, 0)
+        return None if cov is None else cov.withheld_ru()
 
     @property
     def share(self) -> float | None:
@@ -73,15 +87,21 @@ class TargetFigures:
 
     @property
     def gap(self) -> int | None:
-        """How many ШНОР must leave the list to reach the target (0 when it is reached)."""
-        return None if self.allowed is None else max(0, self.shnor - self.allowed)
+        """How many ШНОР must leave the list to reach the target (0 when it is reached); None when the target
+        is not set or no verdict is given."""
+        if self.allowed is None or self.withheld:
+            return None
+        return max(0, self.shnor - self.allowed)
 
     @property
     def met(self) -> bool | None:
         return None if self.gap is None else self.gap == 0
 
     def gap_sentence(self) -> str:
-        """«Нужно на 3 ШНОР меньше: цель 5 % допускает не более 1 из 24 школ»."""
+        """«Нужно на 3 ШНОР меньше: цель 5 % допускает не более 1 из 24 школ»; the reason when no verdict
+        is given."""
+        if self.withheld:
+            return self.withheld
         if self.target is None:
             return (f"Цель на {format_school_year(self.results_year)} не задана — задайте её в настройках, "
                     "чтобы увидеть разрыв.")
@@ -98,7 +118,7 @@ class TargetFigures:
 
 
 def target_figures(lst: ListResult, target: float | None) -> TargetFigures:
-    return TargetFigures(lst.year, lst.school_count, lst.shnor_count, target)
+    return TargetFigures(lst.year, lst.school_count, lst.shnor_count, target, lst.coverage)
 
 
 def inherited_target(store: Store, territory_id: int | None, year: int) -> float | None:
@@ -125,27 +145,68 @@ def list_target(store: Store, territory_id: int | None, list_year: int) -> float
     return inherited_target(store, territory_id, list_year - 1)
 
 
+def _trend_coverage(row) -> Coverage | None:
+    """The coverage of a row of share_by_year; None for a frame without coverage columns."""
+    if "with_data" not in row.index or pd.isna(row["with_data"]):
+        return None
+    return coverage_of_row(row)
+
+
+def _with_results(trend: pd.DataFrame) -> pd.DataFrame:
+    """share_by_year with the share of a year without a single result (or without schools) set to None:
+    a list formed from no data has no share to draw, even though its count of ШНОР is 0."""
+    t = trend.copy()
+    if "with_data" in t:
+        empty = (t["with_data"].fillna(0) == 0) | (t["schools"] == 0)
+        t["share"] = [None if e else v for v, e in zip(t["share"], empty)]
+    return t
+
+
+def _short_withheld(cov: Coverage) -> str:
+    """Why a year's verdict is not given, in a chart title's words."""
+    year = format_school_year(cov.results_year)
+    if cov.schools == 0:
+        return "вывод о цели не делается: школ нет"
+    if cov.no_results:
+        return f"вывод о цели за {year} не делается: результатов нет"
+    return (f"вывод о цели за {year} не делается: данных мало (результаты есть у {fmt_int(cov.with_data)} из "
+            f"{fmt_int(cov.schools)} школ)")
+
+
 def trend_message(trend: pd.DataFrame) -> str:
     """The trend chart's title, stating the message:
     «Доля ШНОР снизилась с 15,2 % до 8,1 % — цель 5 % не достигнута».
-    `trend` has columns year, share, target (analysis.share_by_year)."""
-    t = trend.dropna(subset=["share"]).sort_values("year")
+    `trend` has columns year, schools, shnor, share, target and, from analysis.share_by_year, with_data and
+    min_coverage. The direction is read between years with enough data (the coverage rule) and the latest
+    year drawn; the verdict is about the latest year and is withheld when its data are too few."""
+    full = trend.sort_values("year")
+    t = _with_results(full).dropna(subset=["share"])
     if t.empty:
+        if not full.empty and (cov := _trend_coverage(full.iloc[-1])) is not None and cov.schools == 0:
+            return "Доля ШНОР: в территории нет ни одной школы — вывод о цели не делается"
         return "Доля ШНОР: нет результатов, по которым можно сформировать список"
-    first, last = t.iloc[0], t.iloc[-1]
+    enough = [i for i, r in t.iterrows() if (c := _trend_coverage(r)) is None or c.sufficient]
+    points = t.loc[[i for i in t.index if i in enough or i == t.index[-1]]]
+    first, last = points.iloc[0], points.iloc[-1]
     a, b = fmt_pct(first["share"]), fmt_pct(last["share"])
-    if len(t) == 1:
+    if len(points) == 1:
         head = f"Доля ШНОР по результатам {format_school_year(int(last['year']))} — {b}"
+        if len(t) > 1:
+            head += " (за прежние годы данных мало)"
     elif a == b:
         head = f"Доля ШНОР не изменилась: {b}"
     elif last["share"] < first["share"]:
         head = f"Доля ШНОР снизилась с {a} до {b}"
     else:
         head = f"Доля ШНОР выросла с {a} до {b}"
-    target = last["target"]
+    latest = full.iloc[-1]
+    cov = _trend_coverage(latest)
+    if cov is not None and not cov.sufficient:
+        return head + " — " + _short_withheld(cov)
+    target = latest["target"]
     if target is None or pd.isna(target):
-        return head + f" — цель на {format_school_year(int(last['year']))} не задана"
-    met = int(last["shnor"]) <= allowed_shnor(float(target), int(last["schools"]))
+        return head + f" — цель на {format_school_year(int(latest['year']))} не задана"
+    met = int(latest["shnor"]) <= allowed_shnor(float(target), int(latest["schools"]))
     return head + f" — цель {fmt_target(float(target))} {'достигнута' if met else 'не достигнута'}"
 
 
@@ -156,14 +217,25 @@ def fmt_target(target: float) -> str:
 
 
 def trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
-    """share_by_year with display columns: year_label, share_label, target_label, gap."""
-    t = trend.sort_values("year").reset_index(drop=True).copy()
+    """share_by_year with display columns: year_label, share_label, target_label, detail, gap, and the
+    coverage: sufficient (a verdict may be given for the year), coverage_label («данные: 281 из 306 школ
+    (91,8 %)»), note («данных мало: 290 из 940 школ» under a point with too few data, else ""). A year
+    without a single result has no share («нет результатов»); its gap and that of a year with too few data
+    are None."""
+    t = _with_results(trend).sort_values("year").reset_index(drop=True)
+    covs = [_trend_coverage(r) for _, r in t.iterrows()]
     t["year_label"] = [format_school_year(int(y)) for y in t["year"]]
-    t["share_label"] = [fmt_pct(s) if s is not None and not pd.isna(s) else "нет данных" for s in t["share"]]
+    t["share_label"] = [fmt_pct(s) if s is not None and not pd.isna(s) else
+                        ("нет результатов" if c is not None and c.no_results else "нет данных")
+                        for s, c in zip(t["share"], covs)]
     t["target_label"] = [fmt_target(x) if x is not None and not pd.isna(x) else "не задана" for x in t["target"]]
     t["detail"] = [f"{fmt_int(sh)} из {fmt_int(n)}" for sh, n in zip(t["shnor"], t["schools"])]
-    t["gap"] = [None if x is None or pd.isna(x) else max(0, int(sh) - allowed_shnor(float(x), int(n)))
-                for x, sh, n in zip(t["target"], t["shnor"], t["schools"])]
+    t["sufficient"] = [c is None or c.sufficient for c in covs]
+    t["coverage_label"] = ["" if c is None else c.sentence_ru().rstrip(".") for c in covs]
+    t["note"] = ["" if c is None or c.sufficient or c.no_results or c.schools == 0 else
+                 f"данных мало: {fmt_int(c.with_data)} из {fmt_int(c.schools)} школ" for c in covs]
+    t["gap"] = [None if x is None or pd.isna(x) or not ok else max(0, int(sh) - allowed_shnor(float(x), int(n)))
+                for x, sh, n, ok in zip(t["target"], t["shnor"], t["schools"], t["sufficient"])]
     return t
 
 
@@ -194,7 +266,9 @@ def compare_lists(current: pd.DataFrame, previous: pd.DataFrame, year: int,
     now = current.set_index("id")
     left = left_prev.assign(
         status_now=[now.at[i, "status_ru"] if i in now.index else NOT_ACTIVE_RU for i in left_prev["id"]],
-        reasons=[now.at[i, "reasons"] if i in now.index else "" for i in left_prev["id"]])
+        reasons=[now.at[i, "reasons"] if i in now.index else
+                 f"Школа не действовала в {format_school_year(year - 1)}: в списке на {format_school_year(year)} "
+                 "её нет." for i in left_prev["id"]])
     stayed = current[current["id"].isin(cur_shnor & prev_shnor)][cols]
     return ListChanges(year, previous_available, entered.sort_values(cols[1:]).reset_index(drop=True),
                        left.sort_values(cols[1:]).reset_index(drop=True),
@@ -242,33 +316,99 @@ def low_results_by_procedure(lst: ListResult) -> pd.DataFrame:
 # Territories side by side
 # ---------------------------------------------------------------------------------------------
 
+COMPARISON_COLUMNS = ["territory_id", "territory", "schools", "shnor", "share", "target", "allowed", "gap", "met",
+                      "with_data", "coverage_share", "sufficient", "withheld"]
+
+
+def _comparison_level(store: Store, lst: ListResult) -> tuple[pd.DataFrame, str, str, int | None]:
+    """The rows of `lst.table` to compare, the column keying a territory, its name column and the parent
+    territory whose children are compared (None: the region's municipalities)."""
+    t = lst.table
+    region = lst.territory_id is None or lst.territory_id == store.territories.region_id()
+    if region:
+        return t, "territory_id", "territory", None
+    sch = lst.schools.set_index("id")["district_id"]
+    t = t.assign(district_id=[sch.get(i) for i in t["id"]])
+    return t[t["district_id"].notna()], "district_id", "district", lst.territory_id
+
+
 def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
     """The list's territories side by side against their own targets (inherited from the city or the region
     when a territory has none): for the whole region, its municipalities; for a municipality with districts,
-    its districts. Columns: territory_id, territory,
-    schools, shnor, share, target, allowed, gap, met — sorted by share, highest first."""
-    t = lst.table
-    columns = ["territory_id", "territory", "schools", "shnor", "share", "target", "allowed", "gap", "met"]
-    region = lst.territory_id is None or lst.territory_id == store.territories.region_id()
-    if region:
-        key, name = "territory_id", "territory"
-    else:
-        sch = lst.schools.set_index("id")["district_id"]
-        t = t.assign(district_id=[sch.get(i) for i in t["id"]])
-        t = t[t["district_id"].notna()]
-        key, name = "district_id", "district"
+    its districts. Each territory carries its own coverage (shnor/domain/coverage.py): below the setting
+    `met`, `gap` are None and `withheld` says why. Columns: territory_id, territory, schools, shnor, share,
+    target, allowed, gap, met, with_data, coverage_share, sufficient, withheld — sorted by share, highest
+    first. Territories without a school counted in the list are left out (see empty_territories)."""
+    t, key, name, _ = _comparison_level(store, lst)
     rows = []
     for tid, g in t.groupby(key):
         tid = int(tid)
         n, k = len(g), int((g["status"] == SHNOR).sum())
+        cov = lst.coverage_of(g)
         target = list_target(store, tid, lst.year)
         allowed = None if target is None else allowed_shnor(target, n)
+        verdict = allowed is not None and cov.sufficient
         rows.append({"territory_id": tid, "territory": g[name].iloc[0], "schools": n, "shnor": k,
                      "share": k / n if n else None, "target": target, "allowed": allowed,
-                     "gap": None if allowed is None else max(0, k - allowed),
-                     "met": None if allowed is None else k <= allowed})
-    df = pd.DataFrame(rows, columns=columns)
+                     "gap": max(0, k - allowed) if verdict else None, "met": k <= allowed if verdict else None,
+                     "with_data": cov.with_data, "coverage_share": cov.share, "sufficient": cov.sufficient,
+                     "withheld": cov.withheld_ru()})
+    df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return df.sort_values(["share", "territory"], ascending=[False, True]).reset_index(drop=True)
+
+
+def empty_territories(store: Store, lst: ListResult) -> list[str]:
+    """Territories of the compared level (the region's municipalities, or a city's districts) with no school
+    counted in the list (none in the registry, or none active in the results year): they have no share and
+    no verdict."""
+    t, key, _, parent = _comparison_level(store, lst)
+    terr = store.territories.list()
+    parent = store.territories.region_id() if parent is None else parent
+    if parent is None:
+        return []
+    children = terr[(terr["parent_id"] == parent) & (terr["kind"] != "region")]
+    present = set(int(x) for x in t[key].dropna())
+    return sorted(str(n) for i, n in zip(children["id"], children["name"]) if int(i) not in present)
+
+
+@dataclass(frozen=True)
+class SchoolCounts:
+    """Why the registry's count and the list's count of schools differ: the list of a year counts the
+    general-education schools active in its results year (SPEC.md's denominator)."""
+    list_year: int
+    registry: int          # schools of the registry (of the territory)
+    counted: int           # of them counted in the list of list_year
+    inactive: int          # not active in the results year
+    not_general: int       # active, but not general-education schools
+
+    def sentence_ru(self) -> str:
+        """«В реестре 309 школ, из них в списке на 2024/2025 учитываются 306: 3 не действовали в 2023/2024.»"""
+        n, k = self.registry, self.counted
+        head = f"В реестре {fmt_int(n)} {plural(n, 'школа', 'школы', 'школ')}"
+        year = format_school_year(self.list_year)
+        if n == 0:
+            return head + "."
+        if k == n:
+            return head + (f", в списке на {year} учитывается" if n == 1 else f", в списке на {year} учитываются все")                 + "."
+        why = []
+        if self.inactive:
+            why.append(f"{fmt_int(self.inactive)} "
+                       f"{plural(self.inactive, 'не действовала', 'не действовали', 'не действовали')} в "
+                       f"{format_school_year(self.list_year - 1)}")
+        if self.not_general:
+            why.append(f"{fmt_int(self.not_general)} "
+                       f"{plural(self.not_general, 'не общеобразовательная', 'не общеобразовательные', 'не общеобразовательных')}")
+        verb = plural(k, "учитывается", "учитываются", "учитываются")
+        return f"{head}, из них в списке на {year} {verb} {fmt_int(k)}: " + "; ".join(why) + "."
+
+
+def school_counts(all_schools: pd.DataFrame, list_year: int) -> SchoolCounts:
+    """The registry's schools (Store.schools.list() of a territory) against those the list of `list_year`
+    counts."""
+    active = active_in(all_schools, list_year - 1)
+    counted = counted_schools(all_schools, list_year)
+    return SchoolCounts(list_year, len(all_schools), len(counted), len(all_schools) - len(active),
+                        len(active) - len(counted))
 
 
 def risk_group(lst: ListResult) -> pd.DataFrame:
@@ -483,14 +623,18 @@ class OverviewData:
     territories: pd.DataFrame      # territory_comparison()
     risk: pd.DataFrame             # risk_group()
     no_data: pd.DataFrame          # schools with «нет данных»: id, short_name, territory
+    coverage: Coverage             # of the schools counted, how many have results in the results year
+    counts: SchoolCounts           # the registry's schools against those counted
+    empty_territories: list[str]   # compared territories with no school counted (no share, no verdict)
 
 
 def build_overview(store: Store, list_year: int, territory_id: int | None,
                    settings: RuleSettings) -> OverviewData:
-    lst = compute_list(store, list_year, territory_id, settings)
+    all_schools = store.schools.list(territory_id=territory_id)
+    lst = compute_list(store, list_year, territory_id, settings, all_schools=all_schools)
     years = [y for y in store.results.years() if y <= list_year - 1]
     trend = share_by_year(store, territory_id, settings, years=years) if years else pd.DataFrame(
-        columns=["year", "schools", "shnor", "share", "target"])
+        columns=SHARE_COLUMNS)
     trend["target"] = [inherited_target(store, territory_id, int(y)) for y in trend["year"]]
     t = lst.table
     return OverviewData(
@@ -500,7 +644,9 @@ def build_overview(store: Store, list_year: int, territory_id: int | None,
         changes=list_changes(store, list_year, territory_id, settings, current=lst),
         procedures=low_results_by_procedure(lst), territories=territory_comparison(store, lst),
         risk=risk_group(lst),
-        no_data=t.loc[t["status"] == NO_DATA, ["id", "short_name", "territory"]].reset_index(drop=True))
+        no_data=t.loc[t["status"] == NO_DATA, ["id", "short_name", "territory"]].reset_index(drop=True),
+        coverage=lst.coverage, counts=school_counts(all_schools, list_year),
+        empty_territories=empty_territories(store, lst))
 
 
 @dataclass

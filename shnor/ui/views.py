@@ -50,9 +50,29 @@ def _territories(version: tuple) -> pd.DataFrame:
 REGION = 0   # the territory filter's value for the whole region (selectbox values must not be None)
 
 
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _registry_counts(version: tuple) -> dict[int, int]:
+    s = get_store().schools.list()
+    counts: dict[int, int] = {}
+    for col in ("territory_id", "district_id"):
+        for tid, n in s[col].dropna().astype(int).value_counts().items():
+            counts[int(tid)] = counts.get(int(tid), 0) + int(n)
+    return counts
+
+
+def registry_counts() -> dict[int, int]:
+    """Schools of the registry per territory id (a city counts its districts' schools)."""
+    return _registry_counts(data_version())
+
+
+NO_SCHOOLS = " (школ нет)"
+
+
 def territory_options(visible: list[int] | None) -> dict[int, str]:
     """Territory filter choices: the whole region (REGION) and every territory, districts under their
-    city; only `visible` ids for a user bound to a territory."""
+    city; only `visible` ids for a user bound to a territory. A territory without a school in the registry
+    says so in its label («… (школ нет)»)."""
+    counts = registry_counts()
     t = _territories(data_version())
     region_ids = set(t.loc[t["kind"] == "region", "id"].astype(int))
     out: dict[int, str] = {} if visible is not None else {REGION: REGION_LABEL}
@@ -64,6 +84,8 @@ def territory_options(visible: list[int] | None) -> dict[int, str]:
             continue
         parent = None if pd.isna(r.parent_id) or int(r.parent_id) in region_ids else int(r.parent_id)
         label = f"{names.get(parent, '')} › {r.name}" if parent else str(r.name)
+        if not counts.get(tid):
+            label += NO_SCHOOLS
         rows.append((names.get(parent, r.name) if parent else r.name, parent is not None, label, tid))
     for _, _, label, tid in sorted(rows):
         out[tid] = label
@@ -146,13 +168,16 @@ def trend_chart(trend: pd.DataFrame, message: str, meeting_on: bool = False) -> 
     diamonds). `trend` is OverviewData.trend."""
     rows = []
     for r in trend.itertuples(index=False):
+        note = getattr(r, "note", "") or ""
+        coverage = getattr(r, "coverage_label", "") or ""
         if r.share is not None and not pd.isna(r.share):
             rows.append({"year_label": r.year_label, "series": SHARE, "value": float(r.share),
-                         "label": r.share_label, "detail": f"{r.detail} школ"})
+                         "label": r.share_label, "detail": f"{r.detail} школ", "note": note,
+                         "coverage": coverage or "—"})
         if r.target is not None and not pd.isna(r.target):
             rows.append({"year_label": r.year_label, "series": TARGET, "value": float(r.target),
-                         "label": f"цель {r.target_label}", "detail": ""})
-    data = pd.DataFrame(rows, columns=["year_label", "series", "value", "label", "detail"])
+                         "label": f"цель {r.target_label}", "detail": "", "note": "", "coverage": coverage or "—"})
+    data = pd.DataFrame(rows, columns=["year_label", "series", "value", "label", "detail", "note", "coverage"])
     order = list(trend["year_label"])
     fs = _size(meeting_on, 13)
     enc = dict(
@@ -169,49 +194,106 @@ def trend_chart(trend: pd.DataFrame, message: str, meeting_on: bool = False) -> 
     lines = base.mark_line(strokeWidth=4 if meeting_on else 3, point=alt.OverlayMarkDef(
         size=140 if meeting_on else 90, filled=True)).encode(
         **enc, tooltip=[alt.Tooltip("year_label:N", title="Учебный год"), alt.Tooltip("series:N", title="Ряд"),
-                        alt.Tooltip("label:N", title="Значение"), alt.Tooltip("detail:N", title="ШНОР из школ")])
+                        alt.Tooltip("label:N", title="Значение"), alt.Tooltip("detail:N", title="ШНОР из школ"),
+                        alt.Tooltip("coverage:N", title="Есть результаты")])
     labels = base.transform_filter(alt.datum.series == SHARE).mark_text(
         dy=-16, fontSize=fs + 2, fontWeight="bold", color=VERMILION).encode(
         x=enc["x"], y="value:Q", text="label:N")
     target_labels = base.transform_filter(alt.datum.series == TARGET).mark_text(
         dy=16, fontSize=fs, color="#333333").encode(x=enc["x"], y="value:Q", text="label:N")
-    chart = alt.layer(lines, labels, target_labels).properties(width="container")
-    return _fit_width(finish(chart, message, "Доля ШНОР от всех общеобразовательных школ территории (сплошная "
-                                             "линия) и цель (пунктир)", meeting=meeting_on, height=280))
+    # a year with too few data: a hollow point and the coverage written under it (no verdict for that year)
+    few = base.transform_filter((alt.datum.series == SHARE) & (alt.datum.note != ""))
+    hollow = few.mark_point(filled=True, color="white", size=40 if meeting_on else 26, opacity=1).encode(
+        x=enc["x"], y="value:Q")
+    notes = few.mark_text(dy=18, fontSize=fs - 1, color="#444444").encode(x=enc["x"], y="value:Q", text="note:N")
+    chart = alt.layer(lines, labels, target_labels, hollow, notes).properties(width="container")
+    subtitle = "Доля ШНОР от всех общеобразовательных школ территории (сплошная линия) и цель (пунктир)"
+    if (data["note"] != "").any():
+        subtitle += ("; полый кружок — данных мало (результаты есть не у всех школ, доля может быть занижена), "
+                     "вывода о цели за такой год нет")
+    return _fit_width(finish(chart, message, subtitle, meeting=meeting_on, height=280))
+
+
+NO_VERDICT = "нет вывода: данных мало"
+TERRITORY_STATES = ["выше цели", "цель достигнута", NO_VERDICT, "цель не задана"]
+
+
+def territory_state(met, sufficient) -> str:
+    """A territory's verdict in the comparison: no verdict with too few data (the coverage rule)."""
+    if sufficient is not None and not pd.isna(sufficient) and not bool(sufficient):
+        return NO_VERDICT
+    return "цель не задана" if met is None or pd.isna(met) else ("цель достигнута" if met else "выше цели")
+
+
+def territory_label(share, shnor, schools, gap, sufficient, with_data) -> str:
+    """«20,0 % (2 из 10) · на 1 ШНОР больше цели»; with too few data «0,0 % (0 из 15) · нет вывода: данные
+    у 0 из 15»."""
+    head = f"{fmt_pct(share)} ({fmt_int(shnor)} из {fmt_int(schools)})"
+    if sufficient is not None and not pd.isna(sufficient) and not bool(sufficient):
+        return head + f" · нет вывода: результаты есть у {fmt_int(int(with_data))} из {fmt_int(schools)}"
+    if gap is None or pd.isna(gap):
+        return head
+    return head + (" · цель достигнута" if int(gap) == 0 else f" · на {fmt_int(int(gap))} ШНОР больше цели")
+
+
+def territories_axis_end(comp: pd.DataFrame) -> float:
+    """The share axis' end: room for the labels right of the bars, never beyond 100 % (a share cannot be more)."""
+    top = 1.9 * max(float(comp["share"].fillna(0).max()) if len(comp) else 0.0,
+                    float(comp["target"].fillna(0).max()) if len(comp) else 0.0, 0.05)
+    return min(1.0, top)
 
 
 def territories_chart(comp: pd.DataFrame, list_year: int, meeting_on: bool = False) -> alt.TopLevelMixin:
     """Territories side by side: the share of ШНОР (bar) and the own target (black tick), sorted; each bar
-    is labelled with the figure and the gap, so the colour is never the only carrier."""
+    is labelled with the figure and the gap — or «нет вывода» where the territory's data are too few (its
+    own coverage) — so the colour is never the only carrier. The axis ends at 100 % at most."""
     d = comp.copy()
-    d["state"] = ["цель не задана" if m is None or pd.isna(m) else ("цель достигнута" if m else "выше цели")
-                  for m in d["met"]]
-    d["label"] = [f"{fmt_pct(s)} ({fmt_int(k)} из {fmt_int(n)})" + (
-        "" if g is None or pd.isna(g) else (" · цель достигнута" if int(g) == 0 else f" · на {fmt_int(int(g))} ШНОР больше цели"))
-        for s, k, n, g in zip(d["share"], d["shnor"], d["schools"], d["gap"])]
+    if "sufficient" not in d:
+        d["sufficient"], d["with_data"] = None, None
+    d["state"] = [territory_state(m, ok) for m, ok in zip(d["met"], d["sufficient"])]
+    d["label"] = [territory_label(s, k, n, g, ok, w) for s, k, n, g, ok, w in
+                  zip(d["share"], d["shnor"], d["schools"], d["gap"], d["sufficient"], d["with_data"])]
     d["target_label"] = ["не задана" if t is None or pd.isna(t) else fmt_target(float(t)) for t in d["target"]]
+    d["coverage_label"] = ["—" if w is None or pd.isna(w) else f"{fmt_int(int(w))} из {fmt_int(int(n))} школ"
+                           for w, n in zip(d["with_data"], d["schools"])]
     order = list(d["territory"])
-    top = 1.9 * max(float(d["share"].fillna(0).max()), float(d["target"].fillna(0).max()), 0.05)  # room for labels
+    top = territories_axis_end(d)
     above = int((d["state"] == "выше цели").sum())
-    title = (f"Выше цели — {above} из {len(d)} {plural(len(d), 'территория', 'территорий', 'территорий')}"
-             if d["target"].notna().any() else "Доля ШНОР по территориям")
+    withheld = int((d["state"] == NO_VERDICT).sum())
+    n_terr = f"{len(d)} {plural(len(d), 'территории', 'территорий', 'территорий')}"
+    if d["target"].notna().any():
+        title = f"Выше цели — {above} из {n_terr}"
+        if withheld:
+            title += f"; без вывода (данных мало) — {withheld}"
+    else:
+        title = "Доля ШНОР по территориям"
     y = alt.Y("territory:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     tooltip = [alt.Tooltip("territory:N", title="Территория"), alt.Tooltip("label:N", title="Доля ШНОР"),
-               alt.Tooltip("target_label:N", title="Цель")]
+               alt.Tooltip("target_label:N", title="Цель"),
+               alt.Tooltip("coverage_label:N", title="Есть результаты")]
     bars = alt.Chart(d).mark_bar(height={"band": 0.7}).encode(
-        y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top])),
+        y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"),
+                     scale=alt.Scale(domain=[0, top], nice=False, clamp=True)),
         color=alt.Color("state:N", title=None, scale=alt.Scale(
-            domain=["выше цели", "цель достигнута", "цель не задана"], range=[VERMILION, BLUE, GREY])),
+            domain=TERRITORY_STATES, range=[VERMILION, BLUE, "#BBBBBB", GREY])),
         tooltip=tooltip)
     ticks = alt.Chart(d[d["target"].notna()]).mark_tick(color="black", thickness=4, size=_size(meeting_on, 26)).encode(
         y=y, x="target:Q", tooltip=tooltip)
-    d["label_x"] = [max(float(sh), 0.0 if t is None or pd.isna(t) else float(t)) for sh, t in zip(d["share"], d["target"])]
-    text = alt.Chart(d).mark_text(align="left", dx=8, fontSize=_size(meeting_on, 12)).encode(
+    d["label_x"] = [max(0.0 if sh is None or pd.isna(sh) else float(sh), 0.0 if t is None or pd.isna(t) else float(t))
+                    for sh, t in zip(d["share"], d["target"])]
+    # a long bar (the axis is capped at 100 %) carries its label inside, in white; the others right of it
+    d["inside"] = [bool(x > 0.5 * top and top >= 1.0) for x in d["label_x"]]
+    text = alt.Chart(d[~d["inside"]]).mark_text(align="left", dx=8, fontSize=_size(meeting_on, 12)).encode(
         y=y, x="label_x:Q", text="label:N")
+    inside = alt.Chart(d[d["inside"]]).mark_text(align="right", dx=-8, fontSize=_size(meeting_on, 12),
+                                                 fontWeight="bold").encode(
+        y=y, x="share:Q", text="label:N",
+        color=alt.condition(alt.datum.state == NO_VERDICT, alt.value("black"), alt.value("white")))
     h = max(80, 32 * len(d))
-    chart = alt.layer(bars, ticks, text).properties(width="container")
+    chart = alt.layer(bars, ticks, text, inside).properties(width="container")
     return _fit_width(finish(chart, title, f"Список на {format_school_year(list_year)}; чёрная черта — цель "
-                                           "территории", meeting=meeting_on, height=h))
+                                           "территории; серый столбец — данных мало, вывода о цели нет",
+                             meeting=meeting_on, height=h))
 
 
 def procedures_chart(procs: pd.DataFrame, shnor_total: int, meeting_on: bool = False) -> alt.TopLevelMixin:
