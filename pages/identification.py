@@ -24,7 +24,7 @@ from shnor.read.overview import list_years
 from shnor.reports.excel import export_frame, list_workbook
 from shnor.reports.list_export import list_export
 from shnor.services import lists as ol
-from shnor.ui import charts
+from shnor.ui import charts, views
 from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
 from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
@@ -56,7 +56,8 @@ def cached_workbook(year: int, territory_id: int | None, settings_json: str, ter
     """The computed list as the rule gives it (no manual decisions)."""
     settings = RuleSettings.from_dict(json.loads(settings_json))
     lst = cached_list(year, territory_id, settings_json, version)
-    return list_workbook(export_frame(lst), year=year, territory_name=territory_name, settings=settings)
+    return list_workbook(export_frame(lst), year=year, territory_name=territory_name, settings=settings,
+                         coverage=lst.coverage)
 
 
 @st.cache_data(ttl=900, max_entries=32, show_spinner=False)
@@ -72,6 +73,7 @@ def cached_list_export(_user, user_key: tuple, year: int, territory_id: int | No
 # Filters: year, territory
 # ---------------------------------------------------------------------------------------------
 territories = store.territories.list()
+school_counts = views.registry_counts()
 visible = visible_territory_ids(user)
 region_row = territories[territories["kind"] == "region"]
 options: list[int | None] = []
@@ -85,6 +87,12 @@ for r in territories[territories["kind"] != "region"].itertuples():
     options.append(int(r.id))
     labels[int(r.id)] = (f"— {r.name} ({r.parent_name})" if r.kind == "district" and r.parent_name else r.name)
 
+
+def option_label(tid: int | None) -> str:
+    """A territory filter choice; one without a school in the registry says so."""
+    return labels.get(tid, str(tid)) + ("" if tid is None or school_counts.get(int(tid)) else views.NO_SCHOOLS)
+
+
 c1, c2 = st.columns([1, 2])
 year = c1.selectbox("Список на учебный год", years, format_func=lambda y: format_school_year(y), key="ident_year",
                     help="Список на учебный год Y формируется по результатам Y−1 (критерий 1) и Y−1 и Y−2 "
@@ -93,7 +101,7 @@ if len(options) == 1:
     territory_id = options[0]
     c2.markdown(f"**Территория:** {md(labels[territory_id])}")
 else:
-    territory_id = c2.selectbox("Территория", options, format_func=lambda t: labels.get(t, str(t)),
+    territory_id = c2.selectbox("Территория", options, format_func=option_label,
                                 key="ident_territory")
 territory_id = territory_scope(user, territory_id)
 territory_name = labels.get(territory_id) or (user.territory or "Весь регион")
@@ -172,11 +180,26 @@ st.caption(f"Список на {format_school_year(year)} учебный год 
            f"{format_school_year(year - 2)}–{format_school_year(year - 1)} (критерий 2: низкий результат в каждом "
            f"из двух лет). Низкий результат — не менее {settings.threshold_pct} % «2» (ниже минимума).")
 
+cov = lst.coverage
+if cov.sufficient:
+    st.caption(cov.sentence_ru() + " Школа без результатов за этот год не может попасть в список.")
+elif cov.schools == 0:
+    st.info(f"В территории «{md(territory_name)}» нет ни одной школы, которая учитывается в списке на "
+            f"{format_school_year(year)}: списка и вывода о цели нет.", icon=":material/info:")
+elif cov.no_results:
+    st.warning(f"За {format_school_year(year - 1)} учебный год результатов нет ни у одной школы — список на "
+               f"{format_school_year(year)} не из чего формировать. Пустой список не означает, что ШНОР нет.",
+               icon=":material/warning:")
+else:
+    st.warning(f"{cov.withheld_ru()} Школа без результатов за {format_school_year(year - 1)} не может попасть в "
+               "список: доля ШНОР может быть занижена. Каких результатов не хватает — на вкладке «Каких данных "
+               "нет».", icon=":material/warning:")
+
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("ШНОР", fmt_int(lst.shnor_count), help="Школы, для которых выполнен критерий 1 или 2.")
 m2.metric("Доля ШНОР", fmt_pct(lst.share), help=f"ШНОР / все общеобразовательные школы территории, действовавшие в "
                                                  f"{format_school_year(year - 1)} ({fmt_int(lst.school_count)}), "
-                                                 "включая школы без данных.")
+                                                 f"включая школы без данных. {cov.sentence_ru()}")
 m3.metric("Группа риска", fmt_int(len(groups["risk"])),
           help="Не ШНОР, но в прошлом году одна процедура с низким результатом или доля в пределах запаса ниже "
                "порога.")

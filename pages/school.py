@@ -54,7 +54,10 @@ school_id = st.selectbox(
     help="Поиск по названию, логину ФИС ОКО или территории. Ссылка на карточку: добавьте к адресу "
          "?school=<логин или номер школы>.")
 if school_id is None:
-    st.caption(f"Доступно школ: {len(ids)}. Выберите школу, чтобы увидеть её карточку, статус по годам и результаты.")
+    list_year = views.default_year()
+    found = (views.registry_vs_list(user.territory_id, list_year).sentence_ru() if list_year
+             else f"В реестре {views.n_schools(len(ids))}.")
+    st.caption(f"{found} Выберите школу, чтобы увидеть её карточку, статус по годам и результаты.")
     st.stop()
 if st.query_params.get("school") != str(school_id):
     st.query_params["school"] = str(school_id)

@@ -18,7 +18,8 @@ from shnor.domain import procedures, reference  # noqa: E402  (after the guard: 
 from shnor.domain.permissions import Forbidden  # noqa: E402
 from shnor.domain.rule import RuleSettings  # noqa: E402
 from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
-from shnor.read.analysis import load_rule_settings  # noqa: E402
+from shnor.domain.coverage import COVERAGE_SETTING_KEY, DEFAULT_MIN_COVERAGE_PCT  # noqa: E402
+from shnor.read.analysis import load_min_coverage, load_rule_settings  # noqa: E402
 from shnor.services import settings as service  # noqa: E402
 from shnor.ui import meeting  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
@@ -116,6 +117,25 @@ with tab_rule:
             if change(service.save_rule_settings, RuleSettings())[0]:
                 st.session_state["_settings_flash"] = "Восстановлены настройки правила по умолчанию."
                 st.rerun()
+
+    # the coverage rule (shnor/domain/coverage.py): below this share of schools with results, no verdict on the target
+    min_cov = load_min_coverage(store)
+    with st.form("coverage_setting", border=True):
+        st.markdown("**Полнота данных для вывода о цели**")
+        new_cov = st.number_input(
+            "Вывод «цель достигнута / не достигнута» — если результаты есть не меньше чем у, % школ", 0, 100,
+            min_cov, step=1, disabled=disabled, key="coverage_min_pct",
+            help="Доля ШНОР считается от всех школ территории, в том числе без данных. Если результаты процедур "
+                 "правила за год, по которому сформирован список, есть у меньшей доли школ, доля и охват "
+                 f"показываются, а вывод о цели не делается. По умолчанию {DEFAULT_MIN_COVERAGE_PCT} %; ровно "
+                 "порог — вывод делается.")
+        cov_saved = st.form_submit_button("Сохранить порог полноты данных", disabled=disabled)
+    if cov_saved and is_admin_rule:
+        if int(new_cov) == min_cov:
+            st.info("Порог полноты данных не изменился.")
+        elif change(service.set_setting, COVERAGE_SETTING_KEY, int(new_cov), Action.RULE_SETTINGS)[0]:
+            st.success(f"Порог полноты данных сохранён: {int(new_cov)} %. Вывод о цели делается, если результаты "
+                       f"есть не меньше чем у {int(new_cov)} % школ.")
 
 # ---------------------------------------------------------------------------------------------
 with tab_scales:

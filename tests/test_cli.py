@@ -127,3 +127,73 @@ def test_real_protocol_through_the_cli(db):
     assert len(rows) == 634
     assert sum(int(x["participants"]) for x in rows) == 23704
     assert sum(1 for x in rows if int(x["low_count"]) * 100 >= 30 * int(x["participants"])) == 75
+
+
+# -- the coverage of `identify` (tests/coveragedb.py, figures by hand there) ---------------------------
+
+HEAD_CSV = "school_code,school_name,territory,criteria,reasons\n"
+REASONS_89 = ("Критерий 1 — 2 процедуры с низкими результатами в 2023/2024: ВПР, математика, 5 кл. — 50,0\u00a0% «2» "
+              "(5 из 10); ВПР, русский язык, 5 кл. — 50,0\u00a0% «2» (5 из 10). За 2022/2023 нет данных ни по одной "
+              "процедуре правила — это не означает отсутствия низких результатов.")
+
+
+@pytest.fixture
+def coverage_cli_db(tmp_path):
+    from coveragedb import build_coverage_db
+    build_coverage_db(tmp_path / "coverage.duckdb")
+    return tmp_path / "coverage.duckdb"
+
+
+def test_identify_states_the_coverage_on_stderr_and_keeps_stdout(coverage_cli_db):
+    db = coverage_cli_db
+    r = cli(db, "identify", "--year", "2024/2025", "--territory", "Район-89", "--format", "csv")
+    assert r.returncode == 0
+    # stdout: exactly the CSV other tools read, nothing else
+    assert r.stdout == HEAD_CSV + f'sch30001,Школа Район-89 №1,Район-89,1,"{REASONS_89}"\n'
+    assert r.stderr.splitlines() == [
+        "Данные за 2023/2024: 89 из 100 школ (89,0\u00a0%).",
+        "Внимание: вывод о цели не делается: результаты за 2023/2024 есть только у 89 из 100 школ (89,0\u00a0%), "
+        "нужно не меньше 90\u00a0%. Школа без результатов не может попасть в список, поэтому доля ШНОР может быть "
+        "занижена."]
+    r = cli(db, "identify", "--year", "2024/2025", "--territory", "Район-89", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout) == [
+        {"school_code": "sch30001", "school_name": "Школа Район-89 №1", "territory": "Район-89", "criteria": "1",
+         "reasons": REASONS_89}]
+    assert "Внимание" in r.stderr
+
+
+@pytest.mark.parametrize("territory,line", [
+    ("Район-90", "Данные за 2023/2024: 9 из 10 школ (90,0\u00a0%)."),          # 90 % exactly: no warning
+    ("Район-91", "Данные за 2023/2024: 91 из 100 школ (91,0\u00a0%)."),
+    ("Полный район", "Данные за 2023/2024: 10 из 10 школ (100,0\u00a0%)."),
+    (None, "Данные за 2023/2024: 199 из 220 школ (90,5\u00a0%)."),
+])
+def test_identify_with_enough_data_prints_one_coverage_line(coverage_cli_db, territory, line):
+    args = ["identify", "--year", "2024/2025", "--format", "csv"] + (["--territory", territory] if territory else [])
+    r = cli(coverage_cli_db, *args)
+    assert r.returncode == 0 and r.stderr.splitlines() == [line]
+    assert r.stdout.startswith(HEAD_CSV)
+    assert len(list(csv.DictReader(io.StringIO(r.stdout)))) == {"Район-90": 0, "Район-91": 1, "Полный район": 1,
+                                                                  None: 3}[territory]
+
+
+def test_identify_a_year_without_results_warns_and_exits_0(coverage_cli_db):
+    r = cli(coverage_cli_db, "identify", "--year", "2022/2023", "--format", "csv")     # no results in 2021 at all
+    assert r.returncode == 0 and r.stdout == HEAD_CSV
+    assert r.stderr.splitlines() == [
+        "Результатов за 2021/2022 учебный год нет ни у одной школы.",
+        "Внимание: за 2021/2022 учебный год результатов нет ни у одной школы — список на 2022/2023 не из чего "
+        "формировать; пустой список не означает, что ШНОР нет."]
+    r = cli(coverage_cli_db, "identify", "--year", "2022/2023", "--format", "table")
+    assert r.returncode == 0 and "Внимание: за 2021/2022 учебный год результатов нет" in r.stderr
+    r = cli(coverage_cli_db, "results", "--year", "2021/2022", "--format", "csv")
+    assert r.returncode == 0 and r.stdout.count("\n") == 1
+    assert r.stderr.strip() == "Внимание: результатов за 2021/2022 учебный год нет."
+
+
+def test_identify_an_empty_territory_warns_and_exits_0(coverage_cli_db):
+    r = cli(coverage_cli_db, "identify", "--year", "2024/2025", "--territory", "Пустой район", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
+    assert r.stderr.splitlines() == ["В территории нет ни одной школы.",
+                                     "Внимание: в территории нет ни одной школы — список пуст, вывод о цели не "
+                                     "делается."]

@@ -8,6 +8,7 @@ from shnor.cli.common import (EXIT_OK, open_store, procedure_arg, session, terri
                               write_csv, write_table, year_arg)
 from shnor.config import db_path
 from shnor.domain import procedures
+from shnor.domain.coverage import Coverage
 from shnor.domain.fmt import fmt_share
 from shnor.domain.years import format_school_year
 
@@ -33,6 +34,9 @@ def cmd_results(args) -> int:
     store, actor = session(args)
     df = store.results.list(years=[year], procedures_=[proc] if proc else None, territory_id=actor.territory_id)
     df = df[df["participants"] > 0]
+    if df.empty:
+        what = f" по процедуре {procedures.name_ru(proc)}" if proc else ""
+        sys.stderr.write(f"Внимание: результатов за {format_school_year(year)} учебный год{what} нет.\n")
     schools = store.schools.list(territory_id=actor.territory_id).set_index("id")
     rows = []
     for r in df.itertuples(index=False):
@@ -66,6 +70,8 @@ def cmd_identify(args) -> int:
         settings = replace(settings, variant=args.variant)
     lst = compute_list(store, year, tid, settings)
     record_identification_run(store, actor, lst)
+    for line in coverage_lines(lst.coverage, year):
+        sys.stderr.write(line + "\n")
     t = lst.table[lst.table["status"] == "shnor"]
     rows = [{"school_code": r.school_code, "school_name": r.short_name, "territory": r.territory,
              "criteria": r.criteria, "reasons": r.reasons} for r in t.itertuples(index=False)]
@@ -81,6 +87,26 @@ def cmd_identify(args) -> int:
     return EXIT_OK
 
 
+
+
+def coverage_lines(cov: Coverage, year: int) -> list[str]:
+    """What `identify` says on stderr about the data behind the list (stdout keeps its CSV/JSON as is): the
+    coverage, and a warning when it is below the setting, when the year has no results at all, or when the
+    territory has no schools."""
+    lines = [cov.sentence_ru()]
+    if cov.sufficient:
+        return lines
+    if cov.schools == 0:
+        lines.append("Внимание: в территории нет ни одной школы — список пуст, вывод о цели не делается.")
+    elif cov.no_results:
+        lines.append(f"Внимание: за {format_school_year(year - 1)} учебный год результатов нет ни у одной школы — "
+                     f"список на {format_school_year(year)} не из чего формировать; пустой список не означает, "
+                     "что ШНОР нет.")
+    else:
+        reason = cov.withheld_ru()
+        lines.append("Внимание: " + reason[0].lower() + reason[1:] + " Школа без результатов не может попасть в "
+                     "список, поэтому доля ШНОР может быть занижена.")
+    return lines
 
 
 def register(sub) -> None:

@@ -336,7 +336,7 @@ def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
     """The list's territories side by side against their own targets (inherited from the city or the region
     when a territory has none): for the whole region, its municipalities; for a municipality with districts,
     its districts. Each territory carries its own coverage (shnor/domain/coverage.py): below the setting
-    `met`, `gap` are None and `withheld` says why. Columns: territory_id, territory, schools, shnor, share,
+    `met`, `gap` are None and `withheld` says why ("" when a verdict is given). Columns: territory_id, territory, schools, shnor, share,
     target, allowed, gap, met, with_data, coverage_share, sufficient, withheld — sorted by share, highest
     first. Territories without a school counted in the list are left out (see empty_territories)."""
     t, key, name, _ = _comparison_level(store, lst)
@@ -352,7 +352,7 @@ def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
                      "share": k / n if n else None, "target": target, "allowed": allowed,
                      "gap": max(0, k - allowed) if verdict else None, "met": k <= allowed if verdict else None,
                      "with_data": cov.with_data, "coverage_share": cov.share, "sufficient": cov.sufficient,
-                     "withheld": cov.withheld_ru()})
+                     "withheld": cov.withheld_ru() or ""})
     df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return df.sort_values(["share", "territory"], ascending=[False, True]).reset_index(drop=True)
 

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from shnor.domain import procedures
+from shnor.domain.coverage import Coverage
 from shnor.domain.rule import SHNOR, RuleSettings
 from shnor.domain.years import format_school_year
 from shnor.read.analysis import ListResult
@@ -96,9 +97,11 @@ def settings_lines(settings: RuleSettings) -> list[tuple[str, object, str | None
 def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settings: RuleSettings,
                   order_ru: str | None = None, generated_at: dt.datetime | None = None,
                   title: str = "Список школ с низкими образовательными результатами (ШНОР)",
-                  draft: bool = False) -> bytes:
+                  draft: bool = False, coverage: Coverage | None = None) -> bytes:
     """The workbook as bytes. `frame` has EXPORT_COLUMNS; rows with `included` go to «Список ШНОР».
-    `draft`: a list not yet approved, marked «проект» in the title (the head's decisions may be in it)."""
+    `draft`: a list not yet approved, marked «проект» in the title (the head's decisions may be in it).
+    `coverage`: the data behind the list (shnor/domain/coverage.py), written on line 5 with the reason when
+    it is too little for a verdict on the target."""
     generated_at = generated_at or dt.datetime.now()
     wb = Workbook()
     ws = wb.active
@@ -110,6 +113,11 @@ def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settin
          "Расчёт по правилу (список не утверждён приказом)")
     _put(ws, 4, 1, f"Результаты {format_school_year(year - 2)} и {format_school_year(year - 1)} учебных годов; "
                    f"сформирован {generated_at:%d.%m.%Y %H:%M}")
+    if coverage is not None:
+        line = coverage_line(coverage)
+        c = _put(ws, 5, 1, line)
+        if not coverage.sufficient:
+            c.font = Font(bold=True, color="9C0006")
     row = 6
     _put(ws, row, 1, "Настройки правила").font = Font(bold=True)
     for label, value, fmt in settings_lines(settings):
@@ -141,6 +149,17 @@ def list_workbook(frame: pd.DataFrame, *, year: int, territory_name: str, settin
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """«Данные за 2023/2024: 290 из 306 школ (94,8 %).» and, when they are too few, why no verdict on the
+    target is given and that the share may be understated."""
+    if coverage.sufficient:
+        return coverage.sentence_ru()
+    if coverage.schools == 0 or coverage.no_results:
+        return coverage.withheld_ru()
+    return (f"{coverage.sentence_ru()} {coverage.withheld_ru()} Школа без результатов не может попасть в список: "
+            "доля ШНОР может быть занижена.")
 
 
 def _write_table(ws, row: int, headers: list[str], widths: list[int], data: list[list], percent_cols: set[int]) -> None:

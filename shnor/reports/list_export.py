@@ -50,9 +50,11 @@ def list_export(store: Store, user: User, year: int, territory_id: int | None, s
     span = f"{year}-{year + 1}"
     if official is not None and official.frozen:
         frame = export_frame_from_items(ol.list_items(store, user, official))
+        settings_then = official.settings or RuleSettings()
+        now = compute_list(store, year, territory_id, settings_then)   # the data behind the list today
         data = list_workbook(frame, year=year, territory_name=territory_name,
-                             settings=official.settings or RuleSettings(), order_ru=official.order_ru(),
-                             generated_at=generated_at)
+                             settings=settings_then, order_ru=official.order_ru(),
+                             generated_at=generated_at, coverage=now.coverage)
         return ListExport(data, True, official, f"ШНОР_{span}_приказ_{_safe_file_part(official.order_number or '')}.xlsx",
                           territory_name, int(frame["included"].sum()), len(frame))
     if computed is None:
@@ -60,6 +62,6 @@ def list_export(store: Store, user: User, year: int, territory_id: int | None, s
     _, proposal = ol.current_proposal(store, user, year, territory_id, computed=computed)
     frame = export_frame(computed, proposal)
     data = list_workbook(frame, year=year, territory_name=territory_name, settings=computed.identification.settings,
-                         generated_at=generated_at, draft=True)
+                         generated_at=generated_at, draft=True, coverage=computed.coverage)
     return ListExport(data, False, official, f"ШНОР_{span}_проект.xlsx", territory_name,
                       int(frame["included"].sum()), len(frame))

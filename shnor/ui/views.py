@@ -12,8 +12,8 @@ import streamlit as st
 from shnor.domain.scales import is_low
 from shnor.read.analysis import load_rule_settings
 from shnor.domain.fmt import fmt_int, fmt_pct, plural
-from shnor.read.overview import (OverviewData, SchoolPageData, build_overview, build_school_page, default_list_year,
-                        fmt_target, list_years)
+from shnor.read.overview import (OverviewData, SchoolCounts, SchoolPageData, build_overview, build_school_page,
+                                 default_list_year, fmt_target, list_years, school_counts)
 from shnor.domain.years import format_school_year
 from shnor.ui import meeting
 from shnor.ui.charts import BLUE, GREY, ORANGE, SKY, VERMILION, finish
@@ -119,6 +119,16 @@ def _school_choices(territory_id: int | None, version: tuple) -> pd.DataFrame:
 def school_choices(territory_id: int | None) -> pd.DataFrame:
     """Schools the user may open (of their territory, or all): id, names, codes, territory."""
     return _school_choices(territory_id, data_version())
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _school_counts(territory_id: int | None, list_year: int, version: tuple) -> SchoolCounts:
+    return school_counts(get_store().schools.list(territory_id=territory_id), list_year)
+
+
+def registry_vs_list(territory_id: int | None, list_year: int) -> SchoolCounts:
+    """The registry's schools (of a territory, or all) against those the list of `list_year` counts."""
+    return _school_counts(territory_id, list_year, data_version())
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
