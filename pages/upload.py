@@ -1,5 +1,7 @@
-"""Загрузка: several files at once; for each the layout found, year and procedure (asked when the file does
-not say), a preview of the parsed rows, errors and warnings by row, unmatched schools mapped once, then
+"""Загрузка: several files at once; for each the layout found, year and procedure (what the file does not say is
+asked at once, in one neutral box, with likely values chosen), the year's missing mark scale (entered right here by
+an admin; anyone else is told which and who enters it), a preview of the parsed rows, errors and warnings by row,
+unmatched schools mapped once, a file of another region shown as such (saved only when confirmed), then
 «Сохранить». Import history with undo (confirmed). The template and the scales and thresholds in use."""
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from shnor.domain.years import format_school_year, school_year_of_date
 from shnor.importing.layouts.template import template_workbook
 from shnor.importing.model import Hints
 from shnor.reports.excel import reference_workbook
-from shnor.services.imports import NEW_SCHOOL, UndoRefused, history, may_undo, undo_import
+from shnor.services.imports import NEW_SCHOOL, UndoRefused, history, may_undo, scale_needed_ru, undo_import
+from shnor.services.settings import SettingsError
 from shnor.ui import upload_flow as uf
 from shnor.ui.db import data_changed, get_store
 from shnor.ui.guard import can, page_guard
@@ -88,6 +91,103 @@ def school_options() -> tuple[list[int], dict[int, str]]:
                                              for r in schools.itertuples()}
 
 
+FOREIGN_CONFIRM = "Да, это файл другого региона / новые школы — сохранить"
+VPR_OPTIONS = [None] + [c for c, x in procedures.CATALOGUE.items() if x.kind == "VPR"]
+
+
+def what_line(rep, ask: set[str]) -> str:
+    """«формат: …; процедура: …; учебный год: …» — «по строкам файла» only where the rows say it."""
+    per_rows = rep.status in ("preview", "stored", "needs_mapping", "needs_confirmation")
+    what = [f"формат: **{rep.layout_ru or 'не распознан'}**"]
+    if rep.procedure:
+        what.append("процедура: " + procedures.name_ru(rep.procedure))
+    elif "procedure" in ask:
+        what.append("процедура: не указана в файле")
+    elif per_rows:
+        what.append("процедура: по строкам файла")
+    if rep.year is not None:
+        what.append("учебный год: " + format_school_year(rep.year))
+    elif "year" in ask:
+        what.append("учебный год: не указан в файле")
+    elif per_rows:
+        what.append("учебный год: по строкам файла")
+    return "; ".join(what)
+
+
+def ask_once(p: uf.PendingUpload, rep, ask: set[str]) -> None:
+    """One neutral box with every question and the likely values chosen; one button goes on with the file."""
+    lines = []
+    for need, question, shown in (("procedure", "Какая это работа?", lambda v: procedures.name_ru(v)),
+                                  ("year", "За какой учебный год результаты?", format_school_year)):
+        if need not in ask:
+            continue
+        prop = rep.proposals.get(need)
+        lines.append(f"- **{question}** " + (f"Вероятно, **{shown(prop.value)}** — {md(prop.reason)}." if prop
+                                              else "Выберите ниже."))
+    st.info(f"В файле не сказано, {md(uf.missing_ru(ask))}. Ничего не отклонено: проверьте предложенное, "
+            "поправьте, если нужно, и нажмите «Продолжить».\n\n" + "\n".join(lines), icon=":material/help:")
+    with st.form(f"upload_ask_{p.key}", border=False):
+        c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+        proc, year = p.hints.procedure, p.hints.year
+        if "procedure" in ask:
+            options = VPR_OPTIONS if rep.layout[:1] in ("1", "2") else PROC_OPTIONS
+            prop = rep.proposals.get("procedure")
+            proc = c1.selectbox("Какая это работа?", options, key=f"upload_ask_proc_{p.key}",
+                                index=options.index(prop.value) if prop and prop.value in options else 0,
+                                format_func=lambda c: "— выберите работу —" if c is None else proc_label(c))
+        if "year" in ask:
+            prop = rep.proposals.get("year")
+            year = c2.selectbox("За какой учебный год?", YEAR_OPTIONS, key=f"upload_ask_year_{p.key}",
+                                index=YEAR_OPTIONS.index(prop.value) if prop and prop.value in YEAR_OPTIONS else 0,
+                                format_func=lambda y: "— выберите год —" if y is None else format_school_year(y),
+                                help="Учебный год, к которому относятся результаты. Осенние работы по умолчанию "
+                                     "относятся к году, программу которого проверяют.")
+        if c3.form_submit_button("Продолжить", type="primary"):
+            if ("procedure" in ask and proc is None) or ("year" in ask and year is None):
+                st.session_state[f"_upload_ask_msg_{p.key}"] = "Выберите и работу, и учебный год."
+            else:
+                p.hints = Hints(procedure=proc, year=year, territory=p.hints.territory)
+                check(p)
+            st.rerun()
+    msg = st.session_state.pop(f"_upload_ask_msg_{p.key}", None)
+    if msg:
+        st.warning(msg)
+
+
+def scale_missing(p: uf.PendingUpload, rep) -> None:
+    """The year's mark scale is not entered: an admin enters it right here and goes on; anyone else is told
+    which scale is missing and who enters it."""
+    work, year = procedures.name_ru(rep.procedure), format_school_year(rep.year)
+    if not can(user, Action.SCALES):
+        st.warning(scale_needed_ru(rep.procedure, rep.year)[:1].upper() + scale_needed_ru(rep.procedure, rep.year)[1:]
+                   + ".", icon=":material/straighten:")
+        return
+    prop = rep.proposals.get("scale")
+    values = list(prop.value) if prop else [None] * 4
+    st.info(f"Нет шкалы перевода первичных баллов в отметки для «{work}» за {year} учебный год. Введите её здесь: "
+            "наименьший балл отметок «3», «4», «5» и максимальный балл работы (всё, что ниже «3», — отметка «2»). "
+            "Шкала сохранится в настройках для всех файлов этой работы за этот год, и файл будет проверен снова."
+            + (f"\n\nПредложено: {md(prop.reason)}." if prop and prop.reason else ""), icon=":material/straighten:")
+    with st.form(f"upload_scale_{p.key}", border=False):
+        cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+        entered = [c.number_input(label, min_value=0, max_value=200, step=1, value=v, key=f"upload_scale_{k}_{p.key}")
+                   for c, label, k, v in zip(cols, ("«3» от", "«4» от", "«5» от", "Максимум"),
+                                             ("min3", "min4", "min5", "max"), values)]
+        if cols[4].form_submit_button("Сохранить шкалу и продолжить", type="primary"):
+            if any(v is None for v in entered):
+                st.session_state[f"_upload_scale_msg_{p.key}"] = "Заполните все четыре числа шкалы."
+            else:
+                try:
+                    uf.enter_scale(store, p, user, *(int(v) for v in entered))
+                    data_changed()
+                except (SettingsError, Forbidden) as exc:
+                    st.session_state[f"_upload_scale_msg_{p.key}"] = md(exc)
+            st.rerun()
+    msg = st.session_state.pop(f"_upload_scale_msg_{p.key}", None)
+    if msg:
+        st.error(msg)
+
+
 with tab_files:
     files = st.file_uploader(
         "Файлы с результатами: перетащите файлы сюда или нажмите Browse files; до 50 МБ каждый; "
@@ -135,21 +235,18 @@ with tab_files:
                 continue
             ask = uf.asks(rep)
             if rep.status != "duplicate":
-                what = [f"формат: **{rep.layout_ru or 'не распознан'}**"]
-                what.append("процедура: " + (procedures.name_ru(rep.procedure) if rep.procedure else
-                                             ("не указана в файле" if "procedure" in ask else "по строкам файла")))
-                what.append("учебный год: " + (format_school_year(rep.year) if rep.year is not None else
-                                               ("не указан в файле" if "year" in ask else "по строкам файла")))
-                st.markdown("; ".join(what))
+                st.markdown(what_line(rep, ask))
 
-            # year and procedure: asked when the file does not say them, optional otherwise
+            if ask:
+                # everything the file does not say, asked at once, with likely values chosen: nothing refused yet
+                ask_once(p, rep, ask)
+                continue
+            if uf.needs_scale(rep):
+                scale_missing(p, rep)
+
+            # year and procedure: optional when the file says them
             if rep.status != "duplicate" and rep.layout:
-                box = st.container() if ask else st.expander("Указать процедуру и учебный год вручную")
-                with box:
-                    if ask:
-                        st.warning("В файле не сказано: " + " и ".join(
-                            x for x, k in (("какая это процедура", "procedure"), ("за какой учебный год", "year"))
-                            if k in ask) + ". Выберите и проверьте файл снова.", icon=":material/help:")
+                with st.expander("Указать процедуру и учебный год вручную"):
                     c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
                     proc = c1.selectbox("Процедура", PROC_OPTIONS, format_func=proc_label, key=f"upload_proc_{p.key}",
                                         index=PROC_OPTIONS.index(p.hints.procedure)
@@ -168,10 +265,16 @@ with tab_files:
                 st.info(rep.summary_ru(md), icon=":material/content_copy:")
             elif rep.status == "refused":
                 st.error(rep.summary_ru(md), icon=":material/block:")
-            elif rep.status == "needs_mapping":
+            elif rep.status in ("needs_mapping", "needs_confirmation"):
                 st.warning(rep.summary_ru(md), icon=":material/link:")
-            else:
+            elif rep.status == "preview":
                 st.info(rep.summary_ru(md), icon=":material/fact_check:")
+            if rep.foreign is not None and rep.status in ("preview", "needs_mapping", "needs_confirmation"):
+                st.warning(f"**Похоже на файл другого региона:** {md(rep.foreign.sentence_ru())}. Такой файл добавит "
+                           "в базу школы, которых в ней не было, и доли ШНОР будут считаться и по ним. Проверьте, "
+                           "тот ли это файл; если тот — подтвердите сохранение.", icon=":material/public:")
+                p.confirm_foreign = st.checkbox(FOREIGN_CONFIRM, key=f"upload_foreign_{p.key}",
+                                                value=p.confirm_foreign)
 
             issues = uf.issues_frame(rep)
             if not issues.empty and rep.status != "duplicate":
@@ -218,8 +321,12 @@ with tab_files:
                 st.markdown(f"**Что будет сохранено** (первые {len(prev)} из {rep.rows_stored + rep.unchanged}):")
                 st.dataframe(prev, hide_index=True, width="stretch", key=f"upload_preview_{p.key}")
 
-            if rep.status == "preview":
-                if st.button("Сохранить", key=f"upload_save_{p.key}", type="primary", icon=":material/save:"):
+            if rep.status in ("preview", "needs_confirmation"):
+                unconfirmed = rep.foreign is not None and not p.confirm_foreign
+                if st.button("Сохранить", key=f"upload_save_{p.key}", type="primary", icon=":material/save:",
+                             disabled=unconfirmed,
+                             help="Сначала подтвердите, что это файл другого региона или с новыми школами."
+                             if unconfirmed else None):
                     with st.spinner(f"Сохраняю {md(p.file_name)}…"):
                         save(p)
                     data_changed()
@@ -228,7 +335,8 @@ with tab_files:
             if msg:
                 st.error(msg)   # made safe where it was written (md of the data in it)
 
-    ready = [p for p in pending.values() if p.saved is None and p.report is not None and p.report.status == "preview"]
+    ready = [p for p in pending.values() if p.saved is None and p.report is not None and p.report.status == "preview"
+             and (p.report.foreign is None or p.confirm_foreign)]
     if len(ready) > 1 and st.button(f"Сохранить все готовые ({len(ready)})", key="upload_save_all", type="primary"):
         for p in ready:
             save(p)

@@ -185,13 +185,17 @@ def test_real_2022_math6_skips_absent_pupils_whose_total_is_zero():
 
 @real
 @pytest.mark.realdata
-def test_real_2022_refusals_missing_scale_and_hint_conflict():
+def test_real_2022_missing_scale_is_asked_and_hint_conflict_refused():
     path = REAL / "vpr2022spring_ma5_partial.xlsx"
     pf = parse(path, seeded_scales())   # only 2020/2021 scales
-    [err] = errors(pf)
-    assert pf.refused and pf.results == []
-    assert "нет шкалы перевода баллов в отметки для ВПР, математика, 5 кл. за 2021/2022" in err.message
-    assert "Настройки → Шкалы ВПР" in err.message
+    assert not pf.refused and pf.pending and pf.results == [] and errors(pf) == []
+    assert (pf.procedure, pf.year, pf.needs) == ("VPR-MATH-5", 2021, {"scale"})
+    # proposed: the work's 2020/2021 scale, whose maximum (20) is the sum of the task headers («6 (2б)» …)
+    prop = pf.proposals["scale"]
+    assert prop.value == (7, 11, 15, 20) and "2020/2021" in prop.reason
+    assert pf.region == "reg220000 | Алтайский край"
+    pf = parse(path, {}, procedure="VPR-MATH-5")          # no scale of the work at all: the headers' maximum
+    assert pf.proposals["scale"].value == (None, None, None, 20) and "заголовках" in pf.proposals["scale"].reason
     pf = parse(path, with_scales({}, 2021), procedure="VPR-RUS-5")
     [err] = errors(pf)
     assert "ВПР, математика, 5 кл." in err.message and "ВПР, русский язык, 5 кл." in err.message
@@ -291,23 +295,38 @@ def test_more_than_one_percent_of_bad_totals_refuses_the_file(tmp_path):
     assert "не число" in nan.message and nan.row == 104
 
 
-def test_missing_year_and_procedure_are_refused_in_russian_naming_the_file(tmp_path):
+def test_missing_year_and_procedure_are_asked_at_once_with_proposals(tmp_path):
     path = protocol_1b(tmp_path, school_a(), name="ма5_район.xlsx")
+    pf = parse(path)
+    assert pf.layout == "1B" and not pf.refused and pf.needs == {"procedure", "year"} and pf.results == []
+    # the work: from the name («ма5») and the content (textbooks: математика; pupils' codes 5…): they agree
+    prop = pf.proposals["procedure"]
+    assert prop.value == "VPR-MATH-5"
+    assert "ма5_район.xlsx" in prop.reason and "по учебникам — математика" in prop.reason and "5 класса" in prop.reason
+    # the year: the only year with a scale of that work
+    assert pf.proposals["year"].value == 2020 and "только за 2020/2021" in pf.proposals["year"].reason
     pf = parse(path, procedure="VPR-MATH-5")
-    [err] = errors(pf)
-    assert pf.layout == "1B" and "ма5_район.xlsx" in err.message and "учебный год" in err.message
+    assert pf.needs == {"year"} and errors(pf) == []
     pf = parse(path, year=2020)
-    [err] = errors(pf)
-    assert "ма5_район.xlsx" in err.message and "процедуру" in err.message
+    assert pf.needs == {"procedure"} and pf.proposals["procedure"].value == "VPR-MATH-5"
     pf = parse(path, procedure="OGE-MATH", year=2020)
     assert "не работа ВПР" in errors(pf)[0].message
 
 
-def test_missing_scale_is_refused_with_what_to_load(tmp_path):
+def test_a_name_that_disagrees_with_the_content_is_mentioned(tmp_path):
+    pf = parse(protocol_1b(tmp_path, school_a(), name="vpr2021spring_ru6.xlsx"))
+    prop = pf.proposals["procedure"]
+    assert prop.value == "VPR-MATH-5" and "в имени файла — ВПР, русский язык, 6 кл." in prop.reason
+    assert pf.proposals["year"].value == 2020 and "весна 2021" in pf.proposals["year"].reason
+
+
+def test_missing_scale_is_asked_with_the_work_and_year(tmp_path):
     pf = parse(protocol_1b(tmp_path, school_a()), procedure="VPR-MATH-5", year=2019)
-    [err] = errors(pf)
-    assert "нет шкалы перевода баллов в отметки для ВПР, математика, 5 кл. за 2019/2020" in err.message
-    assert "Настройки → Шкалы ВПР" in err.message
+    assert not pf.refused and pf.needs == {"scale"} and (pf.procedure, pf.year) == ("VPR-MATH-5", 2019)
+    assert pf.proposals["scale"].value == (7, 11, 15, 20)    # the work's 2020/2021 scale, to be checked
+    pf = parse(protocol_1b(tmp_path, school_a()), {}, procedure="VPR-MATH-5", year=2019)
+    prop = pf.proposals["scale"]       # no scale of the work: the highest total of the file as the maximum
+    assert prop.value == (None, None, None, 20) and "наибольший общий балл в файле (20)" in prop.reason
 
 
 def test_textbooks_of_another_subject_refuse_the_chosen_procedure(tmp_path):

@@ -50,8 +50,10 @@ def store(tmp_path):
     s.close()
 
 
-def test_flow_asks_procedure_and_year_and_saves_with_the_parse_of_the_preview(store, tmp_path):
-    # a ВПР protocol (layout 1B) whose content names neither the work nor the year
+def test_flow_asks_procedure_and_year_at_once_and_saves_with_the_parse_of_the_preview(store, tmp_path):
+    # a ВПР protocol (layout 1B) whose content names neither the work nor the year: both asked at once, with
+    # likely values (grade 5 from the pupils' codes, the highest total 20 = the maximum of math-5 among the known
+    # scales; 2020/2021, the only year with that scale), nothing refused
     header = ["логин школы", "регион", "номер обучающегося", "код обучающегося",
               "отметка за предыдущую четверть/триместр", "пол", "класс", "вариант", "всего баллов", "балл за 1"]
     wb = openpyxl.Workbook()
@@ -63,13 +65,13 @@ def test_flow_asks_procedure_and_year_and_saves_with_the_parse_of_the_preview(st
     wb.save(buf)
     p = uf.stage_upload("протокол.xlsx", buf.getvalue(), tmp_path / "up")
     rep = uf.preview(store, p, METHODIST)
-    assert rep.status == "refused" and rep.layout == "1B" and uf.asks(rep) == {"procedure"}
-    p.hints = Hints(procedure="VPR-MATH-5")
-    rep = uf.preview(store, p, METHODIST)
-    assert uf.asks(rep) == {"year"} and p.parses == 2
+    assert rep.status == "needs_input" and rep.layout == "1B" and uf.asks(rep) == {"procedure", "year"}
+    assert rep.errors() == [] and "отклон" not in rep.summary_ru()
+    assert rep.proposals["procedure"].value == "VPR-MATH-5" and rep.proposals["year"].value == 2020
+    assert "наибольшему общему баллу (20)" in rep.proposals["procedure"].reason
     p.hints = Hints(procedure="VPR-MATH-5", year=2020)
     rep = uf.preview(store, p, METHODIST)
-    assert rep.status == "preview" and uf.asks(rep) == set() and p.parses == 3
+    assert rep.status == "preview" and uf.asks(rep) == set() and p.parses == 2
     assert rep.procedure == "VPR-MATH-5" and rep.year == 2020
     prev = uf.preview_frame(rep)
     assert list(prev["Участников"]) == [10] and list(prev["Низкий результат, чел."]) == [4]
@@ -77,7 +79,7 @@ def test_flow_asks_procedure_and_year_and_saves_with_the_parse_of_the_preview(st
     assert store.sql.scalar("SELECT low_count FROM results WHERE procedure = 'VPR-MATH-5' AND year = 2020") is None
     uf.preview(store, p, METHODIST)           # same hints: not parsed again
     saved = uf.save(store, p, METHODIST)
-    assert saved.status == "stored" and p.parses == 3  # the preview's parse was stored, no re-parse
+    assert saved.status == "stored" and p.parses == 2  # the preview's parse was stored, no re-parse
     assert store.sql.scalar("SELECT low_count FROM results r JOIN schools s ON s.id = r.school_id "
                         "WHERE s.fisoko_login = 'sch420001' AND procedure = 'VPR-MATH-5' AND year = 2020") == 4
     again = uf.stage_upload("копия.xlsx", buf.getvalue(), tmp_path / "up")

@@ -1,4 +1,8 @@
-"""Commands: import, history, undo — through the import service, as the acting user (`--user`)."""
+"""Commands: import, history, undo — through the import service, as the acting user (`--user`).
+
+`import` refuses (exit 2) a file that does not say its work or year, naming everything missing in one message with
+the likely values (`--procedure VPR-MATH-5 --year 2020/2021`), and one whose year has no mark scale, saying who
+enters it. A file of another region (or with mostly unknown schools) is stored, with a warning on stderr (exit 0)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +19,7 @@ HISTORY_COLUMNS = ["batch", "file", "kind", "user", "stored_at", "rows", "undone
 
 def cmd_import(args) -> int:
     from shnor.importing.model import ERROR, ROW_ERROR, Hints
-    from shnor.services.imports import import_file
+    from shnor.services.imports import import_file, needs_ru
     proc = procedure_arg(args.procedure)
     year = year_arg(args.year) if args.year else None
     store, actor = session(args)
@@ -31,10 +35,22 @@ def cmd_import(args) -> int:
             refused = True
             continue
         rep = import_file(store, path, actor, hints=hints)
+        if rep.status == "needs_input":
+            # everything the file does not say, in one message, with the likely values: exit 2
+            sys.stderr.write(f"{rep.file_name}: {needs_ru(rep, cli=True)}.\n")
+            refused = True
+            continue
         line = rep.summary_ru()
         if rep.status == "stored":
             line = f"загрузка № {rep.batch_id}: {line}"
         (sys.stdout if rep.ok else sys.stderr).write(line + "\n")
+        if rep.foreign is not None and rep.ok:
+            # stored (the command line does not ask), but said where warnings are read
+            sys.stderr.write(f"  предупреждение: {rep.file_name}: похоже на файл другого региона — "
+                             f"{rep.foreign.sentence_ru()}. Если это ошибка, отмените загрузку: "
+                             f"python -m shnor undo {rep.batch_id}\n" if rep.batch_id else
+                             f"  предупреждение: {rep.file_name}: похоже на файл другого региона — "
+                             f"{rep.foreign.sentence_ru()}.\n")
         for issue in rep.issues:
             if issue.level == ERROR or issue.level == ROW_ERROR or not rep.ok:
                 sys.stderr.write("  " + ("ошибка: " if issue.level == ERROR else "пропущена строка: "

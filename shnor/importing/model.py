@@ -15,6 +15,12 @@ ERROR = "error"        # the file is refused
 WARNING = "warning"    # stored, but the user is told
 ROW_ERROR = "row_error"  # a pupil row left out (ВПР protocols, ≤ 1 % of pupil rows); stored otherwise
 
+# What a file may need from the caller before it can be read to the end (ParsedFile.needs): nothing is refused
+# yet, the upload form asks for all of them at once (proposing values), the CLI names them all in one message.
+NEED_PROCEDURE = "procedure"   # the work (ВПР: subject and grade) is not said in the file
+NEED_YEAR = "year"             # the school year is not said in the file
+NEED_SCALE = "scale"           # procedure and year are known, but that year's mark scale is not entered
+
 
 @dataclass
 class Issue:
@@ -91,6 +97,13 @@ class RegistryRow:
 
 
 @dataclass
+class Proposal:
+    """A likely value of something the file does not say, and why (Russian, shown to the user)."""
+    value: object                   # procedure code | school year start | (min3, min4, min5, max) for a scale
+    reason: str                     # «по имени файла «vpr2021spring_ma5.xlsx»», «по учебникам и кодам участников»
+
+
+@dataclass
 class ParsedFile:
     file_name: str
     layout: str                     # "1A" "1B" "1C" "2" "3" "4" "5A" (plain list) "5B" (context form)
@@ -102,10 +115,18 @@ class ParsedFile:
     year: int | None = None
     pupil_rows: int = 0             # protocols: pupil rows read
     rows_read: int = 0              # data rows read (all layouts)
+    needs: set[str] = field(default_factory=set)             # NEED_* the caller must give (nothing read yet)
+    proposals: dict[str, Proposal] = field(default_factory=dict)  # need -> likely value
+    region: str | None = None       # the region as the file names it («reg220000 | Алтайский край»), if it does
 
     @property
     def refused(self) -> bool:
         return any(i.level == ERROR for i in self.issues)
+
+    @property
+    def pending(self) -> bool:
+        """The file needs something from the caller (and is not refused): asked, not stored."""
+        return bool(self.needs) and not self.refused
 
 
 class ParseRefusal(Exception):

@@ -12,8 +12,16 @@ and reported before anything is created. Only an unbound admin's registry moves 
 territories (an audited SCHOOL_MOVED with the old and new territory).
 
 Statuses: "stored", "duplicate" (an identical file is already stored: nothing changes), "refused" (errors:
-nothing stored), "needs_mapping" (rows name schools that match none: nothing stored until the methodist
-maps them once — the mapping is remembered), "preview" (dry run: everything checked, nothing kept).
+nothing stored), "needs_input" (the file does not say its work or year, or that year's mark scale is not entered:
+`report.needs` names all of it at once with likely values in `report.proposals`; nothing is refused yet),
+"needs_mapping" (rows name schools that match none: nothing stored until the methodist maps them once — the
+mapping is remembered), "needs_confirmation" (a foreign file saved without `confirm_foreign`: nothing stored),
+"preview" (dry run: everything checked, nothing kept).
+
+A foreign file — most of its schools match no school of the database, or its region (from the ФИС ОКО logins,
+territory codes or its `Регион` column) differs from the database's — is reported as such before saving
+(`report.foreign`, `ForeignFile.sentence_ru()`); the page saves it only when the user confirms, the CLI stores it
+and says so on stderr. A database with no schools yet has nothing to be foreign to.
 Every change is in one unit of work (shnor/store/db.py) with an import batch and typed events; replaced
 values are kept so that an undo restores them.
 """
@@ -26,21 +34,97 @@ from typing import Callable
 
 import pandas as pd
 
-from shnor.domain import events, procedures
+from shnor.domain import events, procedures, regions
 from shnor.domain.codes import login_key, norm_name
+from shnor.domain.fmt import fmt_int, plural
 from shnor.domain.matching import NEW_SCHOOL, RowKeys, SchoolMatcher
 from shnor.domain.permissions import Action, User, may, require
 from shnor.domain.years import format_school_year
 from shnor.importing.layouts.common import clean_code
-from shnor.importing.model import ERROR, WARNING, Hints, Issue, ParsedFile, RegistryRow, ResultRow, SchoolRef
+from shnor.importing.model import (ERROR, WARNING, Hints, Issue, ParsedFile, Proposal, RegistryRow, ResultRow,
+                                   SchoolRef)
 from shnor.importing.reading import MAX_UPLOAD_BYTES, too_large_message
 from shnor.importing.sandbox import parse_in_child
 from shnor.store import Store
 
-__all__ = ["NEW_SCHOOL", "ImportReport", "UnmatchedSchool", "import_file", "undo_import", "UndoRefused",
-           "history", "may_undo", "sha256_of", "mapping_key"]
+__all__ = ["NEW_SCHOOL", "ImportReport", "UnmatchedSchool", "ForeignFile", "import_file", "undo_import",
+           "UndoRefused", "history", "may_undo", "sha256_of", "mapping_key", "needs_ru", "scale_needed_ru",
+           "missing_ru", "FOREIGN_MIN_UNKNOWN"]
 
 NO_TERRITORY = "Территория не указана"
+# A file is foreign when more than half of its schools match no school of the database — and at least this many
+# do (a template with one or two new schools of the region is not a foreign file) — or its region differs.
+FOREIGN_MIN_UNKNOWN = 5
+
+
+@dataclass
+class ForeignFile:
+    """Why a file looks like another region's: how many of its schools the database knows, and the regions."""
+    schools: int                   # schools named in the file
+    unknown: int                   # of them, matching no school of the database
+    file_region: str | None = None  # region names (Russian), when known
+    db_region: str | None = None
+    region_differs: bool = False
+
+    def sentence_ru(self) -> str:
+        """«в файле 634 школы, ни одной из них нет в реестре; регион файла — Алтайский край, регион базы — …»"""
+        n = self.schools
+        text = f"в файле {fmt_int(n)} {plural(n, 'школа', 'школы', 'школ')}"
+        if self.unknown == n:
+            text += ", её нет в реестре" if n == 1 else ", ни одной из них нет в реестре"
+        elif self.unknown:
+            text += f", {fmt_int(self.unknown)} из них нет в реестре"
+        else:
+            text += ", все есть в реестре"
+        if self.region_differs:
+            text += f"; регион файла — {self.file_region}, регион базы — {self.db_region}"
+        return text
+
+
+def scale_needed_ru(procedure: str, year: int) -> str:
+    """Which scale is missing and who enters it (for everyone who may not enter it here)."""
+    return (f"нет шкалы перевода первичных баллов в отметки для «{procedures.name_ru(procedure)}» за "
+            f"{format_school_year(year)} учебный год. Шкалу вводит администратор региона на странице «Настройки» "
+            f"или командой `python -m shnor scale set {procedure} {format_school_year(year)} --min3 … --min4 … "
+            "--min5 … --max …`; после этого загрузите файл снова")
+
+
+def missing_ru(needs: set[str]) -> str:
+    """«какая это работа и за какой учебный год» — what of the two the file does not say."""
+    what = [w for n, w in (("procedure", "какая это работа"), ("year", "за какой учебный год")) if n in needs]
+    return " и ".join(what)
+
+
+def needs_ru(report: "ImportReport", cli: bool = False) -> str:
+    """Everything the file needs, in one Russian sentence (without the file name): what it does not say and
+    the likely values, or the missing scale and who enters it. `cli`: names the options to give."""
+    if not report.needs:
+        return ""
+    if "scale" in report.needs and report.procedure and report.year is not None:
+        text = scale_needed_ru(report.procedure, report.year)
+        prop = report.proposals.get("scale")
+        if cli and prop is not None and None not in prop.value:
+            text += ("; предлагаемые значения ({}): {}".format(prop.reason, " ".join(
+                f"--{k} {v}" for k, v in zip(("min3", "min4", "min5", "max"), prop.value))))
+        return text
+    text = f"в файле не сказано, {missing_ru(report.needs)}"
+    likely = []
+    for need in ("procedure", "year"):
+        prop = report.proposals.get(need)
+        if need not in report.needs or prop is None:
+            continue
+        if need == "procedure":
+            value = f"--procedure {prop.value}" if cli else f"«{procedures.name_ru(prop.value)}»"
+        else:
+            value = f"--year {format_school_year(prop.value)}" if cli else f"{format_school_year(prop.value)} учебный год"
+        likely.append(f"{value} ({prop.reason})")
+    if cli:
+        options = " и ".join(o for n, o in (("procedure", "--procedure (например, VPR-MATH-5)"),
+                                            ("year", "--year (например, 2020/2021)")) if n in report.needs)
+        text += f" — файл не загружен. Укажите {options}"
+    if likely:
+        text += ("; вероятно: " if cli else "; вероятно, это ") + "; ".join(likely)
+    return text
 
 
 @dataclass
@@ -76,6 +160,9 @@ class ImportReport:
     out_of_scope: int = 0          # rows left out: outside the user's territory, or what the user may not do
     unmatched: list[UnmatchedSchool] = field(default_factory=list)
     preview: pd.DataFrame | None = None
+    needs: set[str] = field(default_factory=set)             # "procedure" | "year" | "scale" (status needs_input)
+    proposals: dict[str, Proposal] = field(default_factory=dict)
+    foreign: ForeignFile | None = None                       # most schools unknown, or another region
 
     @property
     def ok(self) -> bool:
@@ -94,6 +181,15 @@ class ImportReport:
         if self.status == "needs_mapping":
             return (f"{name}: {len(self.unmatched)} школ(ы) не сопоставлены с реестром — "
                     "сопоставьте их, файл пока не сохранён.")
+        if self.status == "needs_input":
+            if "scale" in self.needs:
+                return (f"{name}: {self.layout_ru}, {procedures.name_ru(self.procedure)}, "
+                        f"{format_school_year(self.year)} — нет шкалы перевода баллов в отметки за этот год; "
+                        "файл пока не сохранён.")
+            return f"{name}: {self.layout_ru}; в файле не сказано, {missing_ru(self.needs)} — файл пока не сохранён."
+        if self.status == "needs_confirmation":
+            return (f"{name}: похоже на файл другого региона ({self.foreign.sentence_ru() if self.foreign else ''}) — "
+                    "подтвердите сохранение; файл пока не сохранён.")
         what = f"{self.layout_ru}"
         if self.procedure:
             what += f", {procedures.name_ru(self.procedure)}"
@@ -138,6 +234,10 @@ class _NeedsMapping(Exception):
 
 
 class _DryRun(Exception):
+    pass
+
+
+class _NeedsConfirmation(Exception):
     pass
 
 
@@ -512,13 +612,66 @@ def _remember_mappings(u, user: User, matcher: SchoolMatcher, mappings: dict[str
 
 
 # ---------------------------------------------------------------------------------------------
+# A file of another region
+# ---------------------------------------------------------------------------------------------
+def _region_of_file(parsed: ParsedFile, refs: list[SchoolRef]) -> tuple[str | None, str | None]:
+    """(region code, name) the file speaks of: its `Регион` cell, else most of its logins and territory codes."""
+    code = regions.code_of_territory(parsed.region)
+    if code:
+        _, sep, label = (parsed.region or "").partition("|")
+        return code, (label.strip() if sep and label.strip() else regions.name_of(code))
+    code = regions.most_common(regions.code_of_login(r.login) or regions.code_of_territory(r.territory)
+                               for r in refs)
+    return code, regions.name_of(code)
+
+
+def _region_of_database(u, matcher: SchoolMatcher) -> tuple[str | None, str | None]:
+    """(region code, name) of the database: its territory of kind «region», else most of its schools' logins."""
+    terr = u.territories.list()
+    region = terr[terr["kind"] == "region"]
+    name = str(region.iloc[0]["name"]) if not region.empty else None
+    code = None
+    if not region.empty:
+        raw_code = region.iloc[0]["code"]
+        code = regions.code_of_territory(raw_code if isinstance(raw_code, str) else None) \
+            or regions.code_of_territory(name)
+    code = code or regions.most_common(regions.code_of_login(k) for k in matcher.by_login)
+    return code, name or regions.name_of(code)
+
+
+def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: _Territories) -> ForeignFile | None:
+    """A file most of whose schools the database does not know, or of another region; None when it is not (or
+    when the database has no schools yet: nothing to be foreign to). Schools the user mapped as new are the
+    user's decision and not counted."""
+    if not matcher.places:
+        return None
+    refs = [r.school for r in parsed.results] or [g.school for g in parsed.registry]
+    known: dict[str, bool] = {}
+    for ref in refs:
+        keys = _keys(ref)
+        sid, _ = matcher.resolve(keys, terr.find(ref.territory or hints.territory))
+        if sid == NEW_SCHOOL:
+            continue
+        ident = keys.login or keys.exam_code or keys.inn or keys.ogrn or keys.mapping_key
+        known[ident] = known.get(ident, False) or sid is not None
+    schools, unknown = len(known), sum(1 for k in known.values() if not k)
+    file_code, file_name = _region_of_file(parsed, refs)
+    db_code, db_name = _region_of_database(u, matcher)
+    differs = bool(file_code and db_code and file_code != db_code)
+    if not schools or not (differs or (unknown * 2 > schools and unknown >= FOREIGN_MIN_UNKNOWN)):
+        return None
+    return ForeignFile(schools, unknown, file_name, db_name, differs)
+
+
+# ---------------------------------------------------------------------------------------------
 # The use cases
 # ---------------------------------------------------------------------------------------------
 def import_file(store: Store, path: str | Path, user: User, file_name: str | None = None, hints: Hints | None = None,
                 mappings: dict[str, int] | None = None, dry_run: bool = False,
-                parsed: ParsedFile | None = None) -> ImportReport:
+                parsed: ParsedFile | None = None, confirm_foreign: bool = True) -> ImportReport:
     """Import one file as `user`. Raises Forbidden (Russian) when the user may not import (or map schools);
-    never raises for bad input: the report says what happened, in Russian."""
+    never raises for bad input: the report says what happened, in Russian. A foreign file (`report.foreign`) is
+    stored only with `confirm_foreign` (the upload page asks; the CLI stores it and warns)."""
     require(user, Action.IMPORT, user.territory_id)
     if mappings:
         require(user, Action.MAP_SCHOOL, user.territory_id)
@@ -543,6 +696,10 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
     rep.issues.extend(parsed.issues)
     if parsed.refused:
         return rep
+    if parsed.pending:
+        rep.status = "needs_input"
+        rep.needs, rep.proposals = set(parsed.needs), dict(parsed.proposals)
+        return rep
     try:
         with store.unit(user) as u:
             dup = u.imports.stored_batch_of(sha)      # again inside the unit: another user may have just saved it
@@ -554,6 +711,9 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
                 raise _Duplicate(u.imports.stored_batch_of(sha))
             matcher = SchoolMatcher(u.schools.match_records(), u.schools.aliases(), mappings)
             terr = _Territories(u, user, batch_id)
+            rep.foreign = _foreign(u, parsed, hints, matcher, terr)
+            if rep.foreign is not None and not confirm_foreign and not dry_run:
+                raise _NeedsConfirmation()
             store_rows = _store_registry if parsed.registry else _store_results
             preview = store_rows(u, user, parsed, rep, hints, matcher, terr, batch_id)
             rep.new_territories = list(terr.created)
@@ -563,10 +723,13 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
                 rep.issues.append(Issue(WARNING, f"строк вне вашей территории (или с изменениями, которые вам не "
                                                  f"разрешены): {rep.out_of_scope} — они не сохранены", file=file_name))
             rep.preview = pd.DataFrame(preview)
-            u.imports.finish(batch_id, rep.rows_stored, [i.text() for i in rep.issues if i.level != ERROR])
+            foreign = rep.foreign.sentence_ru() if rep.foreign is not None else None
+            u.imports.finish(batch_id, rep.rows_stored, ([f"файл другого региона или с новыми школами: {foreign}"]
+                                                         if foreign else [])
+                             + [i.text() for i in rep.issues if i.level != ERROR])
             u.record(events.IMPORT_STORED, batch=batch_id, file=file_name, sha256=sha, stored=rep.rows_stored,
                      replaced=rep.replaced, out_of_scope=rep.out_of_scope, new_schools=len(rep.new_schools),
-                     moved=len(rep.moved))
+                     moved=len(rep.moved), **({"foreign": foreign} if foreign else {}))
             if dry_run:
                 raise _DryRun()
             rep.batch_id = batch_id
@@ -575,6 +738,8 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
         rep.status = "preview"
     except _NeedsMapping:
         rep.status = "needs_mapping"
+    except _NeedsConfirmation:
+        rep.status = "needs_confirmation"
     except _Refused:
         rep.status = "refused"
     except _Duplicate as dup_:

@@ -3,9 +3,12 @@
     folder = StagingFolder()                          # the session's private folder (removed with the session)
     p = stage_upload("vpr.xlsx", data, folder.path)   # bytes saved to a private temp file
     preview(store, p, user)                           # parse once (child process) + dry run -> p.report
-    asks(p.report)                                    # {"procedure", "year"} the file did not say
-    p.hints = Hints(procedure=..., year=...); preview(...)   # re-parsed only when the hints changed
+    asks(p.report)                                    # {"procedure", "year"} the file did not say — asked at
+                                                      # once, proposals in p.report.proposals
+    p.hints = Hints(procedure=..., year=...); preview(...)   # re-parsed only when the hints (or scales) changed
+    enter_scale(store, p, admin, 6, 10, 15, 20)       # the year's missing scale, entered right here (admin)
     p.mappings = {u.key: school_id or NEW_SCHOOL}; preview(...)  # unmatched schools mapped once
+    p.confirm_foreign = True                          # a file of another region: saved only when confirmed
     save(store, p, user)                              # stored with the parse of the preview (no re-parse);
                                                       # the private copy goes once the file is stored
 
@@ -30,10 +33,12 @@ from pathlib import Path
 import pandas as pd
 
 from shnor.domain.fmt import fmt_pct
-from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
 from shnor.domain.permissions import User
+from shnor.domain.reference import scale_from_minimums
+from shnor.importing.model import ERROR, ROW_ERROR, WARNING, Hints, ParsedFile
 from shnor.importing.sandbox import parse_in_child
-from shnor.services.imports import ImportReport, import_file
+from shnor.services.imports import ImportReport, import_file, missing_ru  # noqa: F401 (for the page)
+from shnor.services.settings import ScaleCorrection, SettingsError, set_mark_scale
 from shnor.store import Store
 
 STAGING_ROOT = Path(tempfile.gettempdir()) / "shnor-uploads"   # one folder per session below it
@@ -41,7 +46,8 @@ STAGED_MAX_AGE_S = 6 * 3600
 
 LEVEL_RU = {ERROR: "ошибка", WARNING: "предупреждение", ROW_ERROR: "строка пропущена"}
 STATUS_RU = {"preview": "готов к сохранению", "stored": "сохранён", "duplicate": "уже загружен",
-             "refused": "отклонён", "needs_mapping": "нужно сопоставить школы"}
+             "refused": "отклонён", "needs_mapping": "нужно сопоставить школы",
+             "needs_input": "нужно указать, что в файле", "needs_confirmation": "нужно подтвердить"}
 
 
 @dataclass
@@ -52,7 +58,8 @@ class PendingUpload:
     hints: Hints = field(default_factory=Hints)
     mappings: dict[str, int] = field(default_factory=dict)
     parsed: ParsedFile | None = None
-    parsed_with: Hints | None = None   # the hints the parse was made with
+    parsed_with: tuple | None = None   # the hints and scales the parse was made with
+    confirm_foreign: bool = False      # the user confirmed saving a file of another region / new schools
     report: ImportReport | None = None
     saved: ImportReport | None = None
     parses: int = 0                    # how many times the file was parsed (the tests check re-use)
@@ -130,10 +137,18 @@ def restage(p: PendingUpload, data: bytes) -> None:
         p.path.write_bytes(data)
 
 
+def _scales_key(scales: dict) -> tuple:
+    return tuple(sorted((k, tuple(sorted(v.bounds.items()))) for k, v in scales.items()))
+
+
 def _parse_if_needed(store: Store, p: PendingUpload) -> ParsedFile:
-    if p.parsed is None or p.parsed_with != p.hints:
-        p.parsed = parse_in_child(p.path, p.file_name, p.hints, store.reference.mark_scales())
-        p.parsed_with = replace(p.hints)
+    """Parse again only when the hints or the mark scales changed since the last parse (a scale entered or
+    corrected in the meantime changes the marks)."""
+    scales = store.reference.mark_scales()
+    made_with = (replace(p.hints), _scales_key(scales))
+    if p.parsed is None or p.parsed_with != made_with:
+        p.parsed = parse_in_child(p.path, p.file_name, p.hints, scales)
+        p.parsed_with = made_with
         p.parses += 1
     return p.parsed
 
@@ -151,7 +166,8 @@ def save(store: Store, p: PendingUpload, user: User) -> ImportReport:
     """Store the file with the parse of its preview; the mappings are remembered by the service. Once stored,
     the private copy is removed."""
     parsed = _parse_if_needed(store, p)
-    rep = import_file(store, p.path, user, p.file_name, hints=p.hints, mappings=p.mappings or None, parsed=parsed)
+    rep = import_file(store, p.path, user, p.file_name, hints=p.hints, mappings=p.mappings or None, parsed=parsed,
+                      confirm_foreign=p.confirm_foreign)
     p.report = rep
     if rep.status == "stored":
         p.saved = rep
@@ -159,25 +175,29 @@ def save(store: Store, p: PendingUpload, user: User) -> ImportReport:
     return rep
 
 
-_ASK_PROCEDURE = re.compile(r"какая это работа|не удалось определить (работу|экзамен)|укажите процедуру|"
-                            r"выберите процедуру|какой это экзамен", re.I)
-_ASK_YEAR = re.compile(r"за какой учебный год|не удалось определить учебный год|учебный год при загрузке|"
-                       r"выберите учебный год|учебный год в форме", re.I)
-
-
 def asks(report: ImportReport | None) -> set[str]:
-    """What the form must ask because the file does not say it: "procedure" and/or "year"."""
-    if report is None or report.status != "refused":
+    """What the form must ask, all at once, because the file does not say it: "procedure" and/or "year"."""
+    if report is None or report.status != "needs_input":
         return set()
-    out = set()
-    for i in report.issues:
-        if i.level != ERROR:
-            continue
-        if _ASK_PROCEDURE.search(i.message):
-            out.add("procedure")
-        if _ASK_YEAR.search(i.message):
-            out.add("year")
-    return out
+    return report.needs & {"procedure", "year"}
+
+
+def needs_scale(report: ImportReport | None) -> bool:
+    """The file's work and year are known, but that year's mark scale is not entered."""
+    return report is not None and report.status == "needs_input" and "scale" in report.needs
+
+
+def enter_scale(store: Store, p: PendingUpload, user: User, min3: int, min4: int, min5: int,
+                max_score: int) -> ScaleCorrection:
+    """The missing scale of the file's work and year, entered on the upload page: validated and saved by the
+    settings service (only an admin of the whole region may), then the file is checked again with it.
+    Raises SettingsError (Russian, what is wrong) or Forbidden."""
+    rep = p.report
+    if rep is None or not rep.procedure or rep.year is None:
+        raise SettingsError("Шкалу можно ввести здесь, только когда известны работа и учебный год файла.")
+    corr = set_mark_scale(store, user, scale_from_minimums(rep.procedure, rep.year, min3, min4, min5, max_score))
+    preview(store, p, user)
+    return corr
 
 
 def issues_frame(report: ImportReport) -> pd.DataFrame:

@@ -97,20 +97,21 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             log.error(f"работы «ВПР, {said}» нет в каталоге процедур — такой отчёт не загружается.",
                       sheet=sheet.name, value=said)
             continue
-        if proc is None:
-            log.error("не удалось определить работу: в заголовке отчёта нет строк вида «Всероссийские проверочные "
-                      "работы 2023 (5 класс)» и «Предмет: Математика»"
-                      + (f" (прочитано: «{said}»)" if said else "")
-                      + ". Укажите процедуру при загрузке.", sheet=sheet.name)
-            continue
-        if proc not in procedures.CATALOGUE:
+        if proc is not None and proc not in procedures.CATALOGUE:
             log.error(f"процедуры «{proc}» нет в каталоге.", sheet=sheet.name, value=proc)
             continue
         year = year_with_hint(_year_from_title(title), hints, log, sheet.name, source="отчёта")
-        if year is None:
-            log.error("не удалось определить учебный год: в заголовке отчёта нет года работы (например, "
-                      "«Всероссийские проверочные работы 2023»). Укажите учебный год при загрузке.",
-                      sheet=sheet.name)
+        if proc is None or year is None:
+            # said together: parse.py reads these two as what the form asks for at once (ParsedFile.needs)
+            if proc is None:
+                log.error("не удалось определить работу: в заголовке отчёта нет строк вида «Всероссийские "
+                          "проверочные работы 2023 (5 класс)» и «Предмет: Математика»"
+                          + (f" (прочитано: «{said}»)" if said else "")
+                          + ". Укажите процедуру при загрузке.", sheet=sheet.name)
+            if year is None:
+                log.error("не удалось определить учебный год: в заголовке отчёта нет года работы (например, "
+                          "«Всероссийские проверочные работы 2023»). Укажите учебный год при загрузке.",
+                          sheet=sheet.name)
             continue
         if re.search(r"осен", title, re.I) and hints.year is None:
             log.warning(f"работа проведена осенью: результаты отнесены к {year}/{year + 1} учебному году "

@@ -200,6 +200,8 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
                     territory = f"{t_code} | {territory}"
                 if territory is None and "territory" not in cols:
                     territory = cell_text(raw("region")) or None
+                elif out.region is None and "region" in cols:
+                    out.region = cell_text(raw("region")) or None   # the form's `Регион` (`reg220000 | …`)
                 territory = territory or hints.territory
                 key = "shnsu"
                 shnsu = _flag(raw("shnsu")) if "shnsu" in cols else None

@@ -27,6 +27,10 @@ Choices made here (documented for users and for the import service):
   the spring 2020 round was cancelled) are the autumn 2020 round: 2019/2020 by default, 2020/2021 if the
   caller says so; 1B: the caller says. Procedure: 1C from the work tag in `Классы` (`ma5.8 | …`),
   otherwise the caller. A caller's choice that contradicts the content refuses the file.
+- What the file does not say is not a refusal: `ParsedFile.needs` names all of it at once (the work, the
+  year) with a likely work from the content (`_guess_work`: textbooks, the pupils' grade, the number of task
+  columns, the highest totals against the known scales; the file's name is read by parse.py). A work and year
+  whose mark scale is not entered need the scale (NEED_SCALE), with likely values (`_propose_scale`).
 """
 from __future__ import annotations
 
@@ -38,9 +42,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shnor.domain import procedures
+from shnor.domain.reference import scale_minimums
 from shnor.domain.years import format_school_year, school_year_of_date
-from shnor.importing.model import (ERROR, ROW_ERROR, WARNING, Hints, Issue, MarkScale, ParsedFile, ParseRefusal, ResultRow,
-                     SchoolRef)
+from shnor.importing.model import (ERROR, NEED_PROCEDURE, NEED_SCALE, NEED_YEAR, ROW_ERROR, WARNING, Hints, Issue,
+                                   MarkScale, ParsedFile, ParseRefusal, Proposal, ResultRow, SchoolRef)
 from shnor.importing.reading import NotANumber, Sheet, cell_number, cell_text, round_half_up
 
 LAYOUT = "1"
@@ -95,6 +100,7 @@ class _Columns:
     journal: int | None = None
     date: int | None = None            # 1C `Дата загрузки`
     textbook: int | None = None
+    region: int | None = None          # 1C `Регион` (`reg220000 | Алтайский край`)
     tasks: list[tuple[int, str, float | None]] = field(default_factory=list)  # (column, label, max)
 
 
@@ -160,7 +166,8 @@ def _columns_1c(sheet: Sheet, i: int, raw: list[str], norm: list[str]) -> _Colum
     cols = _Columns("1C", sheet, i, raw, total=total, variant=_index(norm, "вариант"),
                     login=_index(norm, "пользователь", "логин"), school=norm.index("школа"),
                     territory=_index(norm, "муниципалитет"), code=_index(norm, "код", "код обучающегося"),
-                    journal=_starts(norm, "отметка за предыдущ"), date=_index(norm, "дата загрузки"))
+                    journal=_starts(norm, "отметка за предыдущ"), date=_index(norm, "дата загрузки"),
+                    region=_index(norm, "регион"))
     cols.tasks = tasks
     return cols
 
@@ -219,6 +226,127 @@ def _work_tags(sheets: list[Sheet], protocol: Sheet) -> Counter:
     return tags
 
 
+# Task columns of the ФИС ОКО protocols of each work, counted in the real protocols of Алтайский край 2020–2022
+# (../shared/realdata): which subject a protocol of a known grade holds when no textbook names it.
+TASK_COLUMNS = {("MATH", 4): 15, ("MATH", 5): 16, ("MATH", 6): 13, ("RUS", 4): 20, ("RUS", 5): 21, ("RUS", 6): 25}
+TOP_SHARE = 0.001       # the highest total reached by at least this share of pupils: the work's likely maximum
+
+
+def _column_counts(rows: list, first: int, col: int | None, key) -> Counter:
+    out: Counter = Counter()
+    if col is None:
+        return out
+    memo: dict = {}
+    for row in rows[first:]:
+        v = row[col] if col < len(row) else None
+        if v is None:
+            continue
+        k = memo.get(v, memo)
+        if k is memo:
+            k = memo[v] = key(v)
+        if k is not None:
+            out[k] += 1
+    return out
+
+
+def _total_of(v: Any) -> int | None:
+    try:
+        num = cell_number(v)
+    except NotANumber:
+        return None
+    return None if num is None or num < 0 else round_half_up(num)
+
+
+def _likely_top(totals: Counter) -> int | None:
+    """The highest total reached by at least TOP_SHARE of the pupils (a stray 92 of 51 does not count)."""
+    n = sum(totals.values())
+    if not n:
+        return None
+    seen = 0
+    for score in sorted(totals, reverse=True):
+        seen += totals[score]
+        if seen >= max(1, n * TOP_SHARE):
+            return score
+    return None
+
+
+def _textbook_subject(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return None
+    low = v.lower()
+    return next((s for word, s in _TEXTBOOK_SUBJECTS if word in low), None)
+
+
+def _guess_work(cols: _Columns, rows: list, first: int, autumn: bool,
+                scales: dict[tuple[str, int], MarkScale]) -> Proposal | None:
+    """The likely work of a protocol that does not name it: the subject from the textbooks (or from the number
+    of task columns, or from the highest totals against the known scales), the grade from the pupils' codes
+    (the autumn 2020 round: the grade-N work was written by grade N+1)."""
+    digits = _column_counts(rows, first, cols.code, lambda v: cell_text(v)[:1] if cell_text(v)[:1].isdigit() else None)
+    if not digits:
+        return None
+    digit, n_digit = digits.most_common(1)[0]
+    if n_digit * 2 <= sum(digits.values()):
+        return None
+    grade = int(digit) - (1 if autumn else 0)
+    why = [f"по кодам участников писали ученики {digit} класса"
+           + (f", осенью — работу за {grade} класс" if autumn else "")]
+    subjects = _column_counts(rows, first, cols.textbook, _textbook_subject)
+    subject = None
+    if subjects:
+        s, n = subjects.most_common(1)[0]
+        if n * 2 > sum(subjects.values()):
+            subject = s
+            why.insert(0, f"по учебникам — {procedures.SUBJECTS_RU[s]}")
+    n_tasks = len(cols.tasks)
+    if subject is None:
+        by_tasks = [s for (s, g), n in TASK_COLUMNS.items() if g == grade and n == n_tasks]
+        if len(by_tasks) == 1:
+            subject = by_tasks[0]
+            why.insert(0, f"по числу заданий ({n_tasks}) — {procedures.SUBJECTS_RU[subject]}")
+    if subject is None:
+        top = _likely_top(_column_counts(rows, first, cols.total, _total_of))
+        maxima: dict[str, int] = {}
+        for (code, _), sc in scales.items():
+            p = procedures.CATALOGUE.get(code)
+            if p and p.kind == "VPR" and p.grade == grade and top is not None and sc.max_score >= top:
+                maxima[p.subject] = min(sc.max_score, maxima.get(p.subject, sc.max_score))
+        if maxima:
+            best = min(maxima.values())
+            fits = [s for s, m in maxima.items() if m == best]
+            if len(fits) == 1:
+                subject = fits[0]
+                why.insert(0, f"по наибольшему общему баллу ({top}) и известным шкалам — "
+                              f"{procedures.SUBJECTS_RU[subject]}")
+    code = f"VPR-{subject}-{grade}" if subject else None
+    if code not in procedures.CATALOGUE:
+        return None
+    return Proposal(code, "по содержимому: " + "; ".join(why))
+
+
+def _propose_scale(cols: _Columns, rows: list, first: int, procedure: str, year: int,
+                   scales: dict[tuple[str, int], MarkScale]) -> Proposal:
+    """Likely values of a missing scale: the work's scale of the nearest year that has one (to be checked), the
+    maximum from the task headers (`6 (2б)`) or from the highest totals in the file."""
+    header_max = (int(sum(m for _, _, m in cols.tasks)) if cols.tasks and all(m is not None for _, _, m in cols.tasks)
+                  else None)
+    others = sorted((abs(y - year), y) for (p, y) in scales if p == procedure and y != year)
+    for _, y in others:
+        try:
+            m3, m4, m5, mx = scale_minimums(scales[(procedure, y)])
+        except KeyError:
+            continue
+        if header_max is None or header_max == mx:
+            return Proposal((m3, m4, m5, mx), f"шкала этой работы за {format_school_year(y)} учебный год — "
+                                              "проверьте по описанию работы своего года")
+    if header_max is not None:
+        return Proposal((None, None, None, header_max), f"максимум — сумма баллов заданий в заголовках ({header_max})")
+    top = _likely_top(_column_counts(rows, first, cols.total, _total_of))
+    if top is not None:
+        return Proposal((None, None, None, top), f"максимум — наибольший общий балл в файле ({top}), проверьте его")
+    return Proposal((None, None, None, None), "")
+
+
 def _year_words(year: int) -> str:
     return f"{format_school_year(year)} учебный год"
 
@@ -227,7 +355,7 @@ def _procedure_ru(code: str) -> str:
     return f"«{procedures.name_ru(code)}»"
 
 
-def _resolve_procedure(hints: Hints, content: str | None, content_where: str, file_name: str) -> str:
+def _resolve_procedure(hints: Hints, content: str | None, content_where: str, file_name: str) -> str | None:
     hinted = None
     if hints.procedure:
         hinted = hints.procedure if hints.procedure in procedures.CATALOGUE else procedures.from_text(hints.procedure)
@@ -240,16 +368,11 @@ def _resolve_procedure(hints: Hints, content: str | None, content_where: str, fi
             ERROR, f"в файле работа {_procedure_ru(content)} ({content_where}), а выбрана "
                    f"{_procedure_ru(hinted)}. Выберите в форме загрузки ту работу, что в файле.",
             file=file_name)])
-    code = content or hinted
-    if code is None:
-        raise ParseRefusal([Issue(
-            ERROR, f"в файле «{file_name}» не сказано, какая это работа ВПР. Выберите процедуру (предмет и класс) "
-                   "в форме загрузки (в командной строке: --procedure, например VPR-MATH-5).", file=file_name)])
-    return code
+    return content or hinted      # None: the caller is asked (ParsedFile.needs), nothing refused
 
 
 def _resolve_year(hints: Hints, default: int | None, accepted: set[int], content_where: str,
-                  file_name: str) -> int:
+                  file_name: str) -> int | None:
     if hints.year is not None:
         if accepted and hints.year not in accepted:
             allowed = " или ".join(_year_words(y) for y in sorted(accepted))
@@ -258,11 +381,7 @@ def _resolve_year(hints: Hints, default: int | None, accepted: set[int], content
                        f"{_year_words(hints.year)}. Выберите учебный год, к которому относится работа.",
                 file=file_name)])
         return hints.year
-    if default is None:
-        raise ParseRefusal([Issue(
-            ERROR, f"в файле «{file_name}» не сказано, за какой учебный год эти результаты. Выберите учебный год "
-                   "в форме загрузки (в командной строке: --year, например 2020/2021).", file=file_name)])
-    return default
+    return default                # None: the caller is asked (ParsedFile.needs), nothing refused
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +442,10 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
     first = cols.header_index + 1
     width = len(cols.headers)
 
+    if cols.region is not None:      # 1C: the region as the file names it (`reg220000 | Алтайский край`)
+        out.region = next((cell_text(r[cols.region]) for r in rows[first:first + 50]
+                           if cols.region < len(r) and cell_text(r[cols.region])), None)
+
     # --- content: procedure and year --------------------------------------------------------
     content_proc, proc_where = None, ""
     year_default, year_accepted, year_where = None, set(), ""
@@ -374,14 +497,23 @@ def _parse_into(out: ParsedFile, cols: _Columns, sheets: list[Sheet], file_name:
     procedure = _resolve_procedure(hints, content_proc, proc_where, file_name)
     year = _resolve_year(hints, year_default, year_accepted, year_where, file_name)
     out.procedure, out.year = procedure, year
+    if procedure is None or year is None:
+        # asked all at once, with likely values (the file's name is read by shnor/importing/parse.py)
+        out.needs = {n for n, v in ((NEED_PROCEDURE, procedure), (NEED_YEAR, year)) if v is None}
+        if procedure is None:
+            guess = _guess_work(cols, rows, first, autumn=year_default is not None and cols.layout == "1A",
+                                scales=scales)
+            if guess:
+                out.proposals[NEED_PROCEDURE] = guess
+        return
     proc = procedures.CATALOGUE[procedure]
 
     scale = scales.get((procedure, year))
     if scale is None:
-        raise ParseRefusal([Issue(
-            ERROR, f"нет шкалы перевода баллов в отметки для {procedures.name_ru(procedure)} за "
-                   f"{format_school_year(year)} учебный год — загрузите её в настройках (Настройки → Шкалы ВПР) "
-                   "и загрузите файл ещё раз.", file=file_name)])
+        # the year's scale is not entered yet: an admin enters it on the upload page, then the file goes on
+        out.needs = {NEED_SCALE}
+        out.proposals[NEED_SCALE] = _propose_scale(cols, rows, first, procedure, year, scales)
+        return
     task_max_total = sum(m for _, _, m in cols.tasks if m is not None) if cols.tasks and all(
         m is not None for _, _, m in cols.tasks) else None
     max_score = int(task_max_total) if task_max_total is not None else scale.max_score
