@@ -338,3 +338,38 @@ def test_missing_exam_and_year_are_reported_together(tmp_path):
     assert "не удалось определить экзамен" in messages[0] and "не удалось определить учебный год" in messages[1]
     pf = ok(parse(xlsx(tmp_path, "x.xlsx", rows), Hints(procedure="OGE-MATH", year=2021)))
     assert results(pf)[0] == ("1001", "OGE-MATH", 2021, 30, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. One row per school and subject (a «Предмет» column)
+# ---------------------------------------------------------------------------------------------
+def test_one_row_per_school_and_subject(tmp_path):
+    # the school's code and name stand on its first row only (merged cells); «Итого» rows and an unknown subject
+    rows = [["Результаты ЕГЭ 2022 года"],
+            ["Муниципалитет", "Код ОО", "Наименование ОО", "Предмет", "Всего участников", "Не преодолели порог, чел."],
+            ["г. Бийск", "0201", "МБОУ «Лицей»", "Русский язык", 40, 1],
+            [None, None, None, "Математика (профильный уровень)", 22, 3],
+            [None, None, None, "Математика (базовый уровень)", 18, 0],
+            [None, None, None, "Физкультура", 5, 0],
+            [None, "0202", "МБОУ СОШ №2", "Русский язык", 31, 2],
+            [None, None, None, "Итого", 31, 2]]
+    merges = ["B3:B6", "C3:C6"]
+    pf = ok(parse(xlsx(tmp_path, "ege_long.xlsx", rows, merges)))
+    assert results(pf) == [("0201", "EGE-RUS", 2021, 40, 1), ("0201", "EGE-MATH-PROF", 2021, 22, 3),
+                           ("0201", "EGE-MATH-BASE", 2021, 18, 0), ("0202", "EGE-RUS", 2021, 31, 2)]
+    assert [r.source_row for r in pf.results] == [3, 4, 5, 7]
+    assert {r.school.territory for r in pf.results} == {"г. Бийск"}
+    [w] = [i for i in pf.issues if i.level == WARNING]
+    assert (w.row, w.column, w.value) == (6, "Предмет", "Физкультура")
+
+
+def test_one_row_per_school_and_subject_csv_cp1251_marks(tmp_path):
+    rows = [["ОГЭ 2021/2022"],
+            ["Код ОО", "ОО", "Предмет", "«2»", "«3»", "«4»", "«5»"],
+            ["1001", "МБОУ СОШ №1", "Математика", 9, 12, 6, 3],
+            ["1001", "МБОУ СОШ №1", "Русский язык", 3, 10, 12, 5],
+            ["1001", "МБОУ СОШ №1", "Математика", 1, 1, 1, 1]]     # the same school and subject twice: refused
+    pf = parse(csv_cp1251(tmp_path, "oge_long.csv", rows[:4]))
+    assert results(ok(pf)) == [("1001", "OGE-MATH", 2021, 30, 9), ("1001", "OGE-RUS", 2021, 30, 3)]
+    pf = parse(csv_cp1251(tmp_path, "oge_long2.csv", rows))
+    assert pf.refused and [e.row for e in errors(pf)] == [5]

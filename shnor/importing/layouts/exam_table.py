@@ -21,6 +21,8 @@ No national format exists, so the header is read by content:
   A sheet without subject blocks is one subject: the procedure given at upload (hints.procedure) or the one its
   title or sheet name names («… по русскому языку»); when both name one and they differ, the upload's wins
   with a warning. Its columns may be only the marks: `«2» «3» «4» «5»` (`"2"`, `отметка 2`, `Кол-во «2»`).
+- One row per school and subject: a `Предмет` column names the subject of each row (the school's code and name
+  may stand on its first row only); an unknown subject's rows are left out with a warning.
 - Sub-columns: participants (`приняли участие`, `Кол-во участников`, `всего участников`, `количество
   участников`, `участвовали`, `кол-во сдававших`, `сдавали`, `явились`; never `не явились`,
   `зарегистрировано`), below the minimum (`не преодолели минимальный порог`, `не набрали минимального
@@ -55,6 +57,7 @@ LAYOUT = "3"
 LAYOUT_RU = "Таблица ОГЭ/ЕГЭ по школам (РЦОИ)"
 
 ID_SPEC = {
+    "subject": (r"^(учебный |общеобразовательный )?предмет$", r"^(наименование|название) (учебного )?предмета$"),
     "muni_code": (r"^код (мо|ате|муниципалитета|муниципального образования|района|территории)$",),
     "code": (r"^код( оо| оу| школы| организации| образовательной организации| учреждения)?$",),
     "territory": (r"^(муниципалитет|муниципальное образование|мо|ате|территория|район|муниципальный район|"
@@ -74,6 +77,7 @@ _PERCENT = re.compile(r"%|\bдол[яи]\b|процент")
 _CELL_SPLIT = re.compile(r"\s*(?:[:;—–|/()\n]|\s-\s|,)\s*")
 _KIND_RU = {"OGE": "ОГЭ", "EGE": "ЕГЭ"}
 _MAX_CELL, _MAX_CUTS = 300, 12      # a header cell is a few words; a hostile one is not cut a thousand ways
+_BY_ROW, _BY_ROW_RU = "*", "всех предметов столбца «Предмет»"
 _COUNTS = ("participants", "low", "low%")
 _MARKS = ("m2", "m3", "m4", "m5")
 _EXAMPLES_RU = ("«Русский язык» → «приняли участие», «Математика (базовый уровень): всего участников» или, "
@@ -335,7 +339,8 @@ def _blocks(paths: list[tuple[str, ...]], ids: set[int], kind: str,
             else:
                 other.append(header)
             continue
-        block = blocks.setdefault(key, _Block(code, label or procedures.name_ru(code)))
+        block = blocks.setdefault(key, _Block(code, label or (_BY_ROW_RU if code == _BY_ROW else
+                                                              procedures.name_ru(code))))
         if measure is None:
             block.unknown.append(header)
         elif measure not in block.cols:
@@ -414,6 +419,10 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
         kind = file_kind or hint_kind
         if kind is None and any(re.search(r"базов|профил", norm(t)) for p in paths for t in p):
             kind = "EGE"
+        if kind is None and "subject" in cols and any(
+                re.search(r"базов|профил", norm(r[cols["subject"].index]))
+                for r in sheet.rows[top + depth:] if cols["subject"].index < len(r)):
+            kind = "EGE"
         if kind is None:
             log.error("не удалось определить экзамен: в заголовке таблицы и названии листа нет слов «ОГЭ» / «ЕГЭ» "
                       "(«ГИА-9» / «ГИА-11»). Укажите при загрузке, какой это экзамен.", sheet=sheet.name)
@@ -425,8 +434,11 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
             continue
 
         # --- subject blocks -------------------------------------------------------------------------------
+        c_subj = cols.get("subject")
         single = None
-        if not any(_subject(p, kind)[0] for j, p in enumerate(paths) if j not in ids and p):
+        if c_subj is not None:
+            single = _BY_ROW          # one row per school and subject: the subject is read on each row
+        elif not any(_subject(p, kind)[0] for j, p in enumerate(paths) if j not in ids and p):
             single = _single_procedure(title, hints, kind, log, sheet.name)
         blocks, unknown, other = _blocks(paths, ids, kind, single)
         for label, header in unknown.items():
@@ -464,16 +476,40 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
         c_code, c_terr = cols.get("code"), cols.get("territory")
         block_cols = {j for b in usable for j in b.cols.values()}
         municipality: str | None = None
+        school: SchoolRef | None = None         # the last school: its name and code may stand on its first row only
+        unknown_subjects: set[str] = set()
         for i, row, raw in data_rows(sheet, first_data, cols, skip_numbering=True):
             terr, name, code_raw = cell_text(raw("territory")), cell_text(raw("name")), raw("code")
+            subject_text = cell_text(raw("subject"))
             code = clean_code(code_raw)
             if terr and not is_subtotal(terr):
                 municipality = terr
-            if is_subtotal(terr, name, cell_text(code_raw)):
+            if is_subtotal(terr, name, cell_text(code_raw), subject_text):
                 continue
+            has_numbers = any(j < len(row) and cell_text(row[j]) for j in block_cols)
+            here = SchoolRef(login=code.lower() if code and is_login(code) else None,
+                             exam_code=code if code and not is_login(code) else None,
+                             name=name or None, territory=municipality or hints.territory)
+            row_procedure = None
+            if c_subj is not None:
+                row_procedure = _from_text(subject_text, kind) if subject_text else None
+                if row_procedure is None and has_numbers:
+                    if name or code:
+                        school = here
+                    if subject_text not in unknown_subjects:
+                        unknown_subjects.add(subject_text)
+                        log.warning(f"предмет «{subject_text}» не распознан или его нет в каталоге процедур "
+                                    f"{_KIND_RU[kind]} — его строки не загружены." if subject_text else
+                                    "строка без предмета пропущена.", sheet=sheet.name, row=i,
+                                    column=c_subj.header, value=subject_text or None)
+                    continue
+                if not name and not code and school is not None and has_numbers:
+                    _append_row(out, row, i, usable, school, row_procedure, year, scaled, log, sheet)
+                    procs.add(row_procedure)
+                    years.add(year)
+                    continue
             if not name and not code:
                 continue            # a municipality's own row
-            has_numbers = any(j < len(row) and cell_text(row[j]) for j in block_cols)
             if c_code is not None and not code:
                 if not has_numbers:
                     if c_terr is None:
@@ -486,19 +522,9 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
                 continue
             if municipality and norm(name) == norm(municipality) and not code:
                 continue
-            out.rows_read += 1
-            ref = SchoolRef(login=code.lower() if code and is_login(code) else None,
-                            exam_code=code if code and not is_login(code) else None,
-                            name=name or None, territory=municipality or hints.territory)
-            for b in usable:
-                r = _read_block(b, row, scaled=scaled, log=log, sheet=sheet, i=i)
-                if r is None:
-                    continue
-                n, low, marks, mean = r
-                out.results.append(ResultRow(school=ref, procedure=b.procedure, year=year, participants=n,
-                                             low_count=low, marks=marks, mean_score=mean,
-                                             source_sheet=sheet.name, source_row=i + 1))
-                procs.add(b.procedure)
+            school = here
+            for p in _append_row(out, row, i, usable, school, row_procedure, year, scaled, log, sheet):
+                procs.add(p)
                 years.add(year)
 
     check_duplicate_results(out.results, log, column="Код ОО")
@@ -508,6 +534,25 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
     out.year = next(iter(years)) if len(years) == 1 else None
     out.issues.extend(log.items)
     return out
+
+
+def _append_row(out: ParsedFile, row: list, i: int, usable: list[_Block], school: SchoolRef, row_procedure: str | None,
+                year: int, scaled: dict[int, bool], log: IssueLog, sheet: Sheet) -> list[str]:
+    """The results of one data row (one per subject block; `row_procedure` for a block read by row) appended
+    to `out`; returns their procedures."""
+    out.rows_read += 1
+    added = []
+    for b in usable:
+        r = _read_block(b, row, scaled=scaled, log=log, sheet=sheet, i=i)
+        if r is None:
+            continue
+        n, low, marks, mean = r
+        procedure = row_procedure if b.procedure == _BY_ROW else b.procedure
+        out.results.append(ResultRow(school=school, procedure=procedure, year=year, participants=n,
+                                     low_count=low, marks=marks, mean_score=mean,
+                                     source_sheet=sheet.name, source_row=i + 1))
+        added.append(procedure)
+    return added
 
 
 def _read_block(b: _Block, row: list, scaled: dict[int, bool], log: IssueLog,
