@@ -107,8 +107,9 @@ if len(data.territories) > 1:
             "Подпись у столбца: доля, число ШНОР из числа школ и разрыв с целью. Если у территории результаты "
             f"за {sy(year - 1)} есть меньше чем у {data.coverage.min_pct} % её школ — «нет вывода».")
 if data.empty_territories:
+    names, more = data.empty_territories[:12], len(data.empty_territories) - 12
     st.caption(f"Без школ в списке на {sy(year)} (доли нет, вывод о цели не делается): "
-               + ", ".join(md(n) for n in data.empty_territories) + ".")
+               + ", ".join(md(n) for n in names) + (f" и ещё {fmt_int(more)}" if more > 0 else "") + ".")
 
 # -- procedures ----------------------------------------------------------------------------------
 if f.shnor:
@@ -145,12 +146,11 @@ def changed_schools(df, key: str, left: bool) -> None:
     school's card."""
     box = st.container(height=520, border=False) if len(df) > 6 else st.container()
     for r in views.with_names(df).itertuples(index=False):
-        if box.button(md(r.short_name), key=f"{key}_{int(r.id)}", type="tertiary", icon=":material/school:",
-                      help="Открыть карточку школы"):
+        if box.button(f"**{md(r.short_name)}**", key=f"{key}_{int(r.id)}", type="tertiary",
+                      icon=":material/school:", help="Открыть карточку школы"):
             st.switch_page("pages/school.py", query_params={"school": str(int(r.id))})
-        what = (f"сейчас: {md(r.status_now)}" if left else
-                f"{'критерий' if '+' not in str(r.criteria) else 'критерии'} {md(r.criteria)}")
-        box.markdown(f"{md(r.territory)} · {what}  \n{md(r.reasons) if r.reasons else '—'}")
+        where = f"{md(r.territory)} · сейчас: {md(r.status_now)}" if left else md(r.territory)
+        box.markdown(f"{where}  \n{md(r.reasons) if r.reasons else '—'}")
 
 
 ch = data.changes

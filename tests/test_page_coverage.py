@@ -48,6 +48,12 @@ def choose(at: AppTest, key: str, name: str) -> AppTest:
     return at
 
 
+def title_of(spec: dict) -> str:
+    """A chart's title as one message (shnor/ui/charts.finish breaks a long one into lines at « — »)."""
+    text = spec["title"]["text"]
+    return " — ".join(text) if isinstance(text, list) else text
+
+
 def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
@@ -92,7 +98,7 @@ def test_territory_comparison_withholds_the_verdict_below_the_setting(coverage_d
     assert rows.at[AT90, "label"] == f"0,0{NBSP}% (0 из 10) · цель достигнута"      # 90 % exactly
     assert rows.at[AT91, "label"] == f"1,0{NBSP}% (1 из 100) · цель достигнута"
     assert rows.at[FULL, "label"] == f"10,0{NBSP}% (1 из 10) · на 1 ШНОР больше цели"
-    title = next(s["title"]["text"] for s in chart_specs(at) if s["title"]["text"].startswith("Выше цели"))
+    title = next(title_of(s) for s in chart_specs(at) if title_of(s).startswith("Выше цели"))
     assert title == "Выше цели — 1 из 4 территорий; без вывода (данных мало) — 1"
 
 
@@ -110,9 +116,9 @@ def test_each_territory_at_full_90_91_and_89(coverage_db, name, gap, kind, sente
     assert [e.value for e in at.get(kind)][0] == sentence
     if name == AT89:
         assert "достигнута" not in texts(at)
-        title = chart_specs(at)[0]["title"]["text"]
+        title = title_of(chart_specs(at)[0])
         assert title == (f"Доля ШНОР по результатам 2023/2024 — 1,0{NBSP}% — вывод о цели за 2023/2024 не делается: "
-                         "данных мало (результаты есть у 89 из 100 школ)")
+                         "данных мало (89 из 100 школ)")
 
 
 def test_an_empty_territory_says_so_and_gives_no_verdict(coverage_db):
@@ -175,7 +181,7 @@ def test_territory_axis_ends_at_100_percent_at_most():
 def test_region_chart_axis_within_100_percent(coverage_db):
     path, _ = coverage_db
     at = overview(path)
-    spec = next(s for s in chart_specs(at) if s["title"]["text"].startswith("Выше цели"))
+    spec = next(s for s in chart_specs(at) if title_of(s).startswith("Выше цели"))
     domain = [layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"]
               if "scale" in layer["encoding"].get("x", {})][0]
     assert domain[0] == 0 and domain[1] <= 1.0
@@ -218,3 +224,14 @@ def test_school_search_and_overview_say_what_they_count(small_db):
     at = open_page_as("overview", path, "s2", "viewer")
     assert metrics(at)["Школ"] == "15"
     assert sentence in texts(at)
+
+
+def test_a_long_chart_title_is_broken_into_lines_not_cut():
+    from shnor.ui.charts import TITLE_LINE, title_lines
+    message = (f"Доля ШНОР снизилась с 5,2{NBSP}% до 2,3{NBSP}% — вывод о цели за 2024/2025 не делается: данных мало "
+               "(290 из 940 школ)")
+    lines = title_lines(message)
+    assert lines == [f"Доля ШНОР снизилась с 5,2{NBSP}% до 2,3{NBSP}%",
+                     "вывод о цели за 2024/2025 не делается: данных мало (290 из 940 школ)"]
+    assert all(len(x) <= TITLE_LINE for x in lines)
+    assert title_lines("Выше цели — 2 из 2 территорий") == "Выше цели — 2 из 2 территорий"

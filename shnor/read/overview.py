@@ -169,8 +169,8 @@ def _short_withheld(cov: Coverage) -> str:
         return "вывод о цели не делается: школ нет"
     if cov.no_results:
         return f"вывод о цели за {year} не делается: результатов нет"
-    return (f"вывод о цели за {year} не делается: данных мало (результаты есть у {fmt_int(cov.with_data)} из "
-            f"{fmt_int(cov.schools)} школ)")
+    return (f"вывод о цели за {year} не делается: данных мало ({fmt_int(cov.with_data)} из "
+            f"{fmt_int(cov.schools)} {plural(cov.schools, 'школы', 'школ', 'школ')})")
 
 
 def trend_message(trend: pd.DataFrame) -> str:
@@ -189,9 +189,11 @@ def trend_message(trend: pd.DataFrame) -> str:
     points = t.loc[[i for i in t.index if i in enough or i == t.index[-1]]]
     first, last = points.iloc[0], points.iloc[-1]
     a, b = fmt_pct(first["share"]), fmt_pct(last["share"])
+    latest = full.iloc[-1]
+    cov = _trend_coverage(latest)
     if len(points) == 1:
         head = f"Доля ШНОР по результатам {format_school_year(int(last['year']))} — {b}"
-        if len(t) > 1:
+        if len(t) > 1 and (cov is None or cov.sufficient):
             head += " (за прежние годы данных мало)"
     elif a == b:
         head = f"Доля ШНОР не изменилась: {b}"
@@ -199,8 +201,6 @@ def trend_message(trend: pd.DataFrame) -> str:
         head = f"Доля ШНОР снизилась с {a} до {b}"
     else:
         head = f"Доля ШНОР выросла с {a} до {b}"
-    latest = full.iloc[-1]
-    cov = _trend_coverage(latest)
     if cov is not None and not cov.sufficient:
         return head + " — " + _short_withheld(cov)
     target = latest["target"]

@@ -24,11 +24,26 @@ RU_LOCALE = alt.Locale(
 )
 
 
+TITLE_LINE = 75   # characters of a title line: a longer message is broken at its last « — » that fits
+
+
+def title_lines(title: str) -> str | list[str]:
+    """A long chart title in lines (Vega would cut it with «…» or squeeze the plot): broken at « — »."""
+    lines, rest = [], title
+    while len(rest) > TITLE_LINE and " — " in rest:
+        cut = rest.rfind(" — ", 0, TITLE_LINE)
+        if cut <= 0:
+            cut = rest.find(" — ")
+        lines.append(rest[:cut])
+        rest = rest[cut + 3:]
+    return lines + [rest] if lines else title
+
+
 def finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None, meeting: bool = False,
            height: int | None = None) -> alt.TopLevelMixin:
-    """Title (the message), Russian locale, readable fonts; larger in meeting mode."""
+    """Title (the message, in lines when long), Russian locale, readable fonts; larger in meeting mode."""
     base = 18 if meeting else 13
-    t = alt.TitleParams(text=title, subtitle=subtitle or alt.Undefined, fontSize=base + 6, anchor="start",
+    t = alt.TitleParams(text=title_lines(title), subtitle=subtitle or alt.Undefined, fontSize=base + 6, anchor="start",
                         subtitleFontSize=base, subtitleColor="#444")
     if height:
         chart = chart.properties(height=height * (1.3 if meeting else 1))

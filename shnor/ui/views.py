@@ -211,16 +211,17 @@ def trend_chart(trend: pd.DataFrame, message: str, meeting_on: bool = False) -> 
         x=enc["x"], y="value:Q", text="label:N")
     target_labels = base.transform_filter(alt.datum.series == TARGET).mark_text(
         dy=16, fontSize=fs, color="#333333").encode(x=enc["x"], y="value:Q", text="label:N")
-    # a year with too few data: a hollow point and the coverage written under it (no verdict for that year)
+    # a year with too few data: a hollow point (the tooltip gives the coverage); no verdict for that year
     few = base.transform_filter((alt.datum.series == SHARE) & (alt.datum.note != ""))
     hollow = few.mark_point(filled=True, color="white", size=40 if meeting_on else 26, opacity=1).encode(
-        x=enc["x"], y="value:Q")
-    notes = few.mark_text(dy=18, fontSize=fs - 1, color="#444444").encode(x=enc["x"], y="value:Q", text="note:N")
-    chart = alt.layer(lines, labels, target_labels, hollow, notes).properties(width="container")
+        x=enc["x"], y="value:Q", tooltip=[alt.Tooltip("year_label:N", title="Учебный год"),
+                                          alt.Tooltip("label:N", title="Доля ШНОР"),
+                                          alt.Tooltip("coverage:N", title="Есть результаты"),
+                                          alt.Tooltip("note:N", title="Полнота данных")])
+    chart = alt.layer(lines, labels, target_labels, hollow).properties(width="container")
     subtitle = "Доля ШНОР от всех общеобразовательных школ территории (сплошная линия) и цель (пунктир)"
     if (data["note"] != "").any():
-        subtitle += ("; полый кружок — данных мало (результаты есть не у всех школ, доля может быть занижена), "
-                     "вывода о цели за такой год нет")
+        subtitle += "; полый кружок — данных мало, вывода о цели нет"
     return _fit_width(finish(chart, message, subtitle, meeting=meeting_on, height=280))
 
 
