@@ -133,11 +133,13 @@ def ask_once(p: uf.PendingUpload, rep, ask: set[str]) -> None:
             options = VPR_OPTIONS if rep.layout[:1] in ("1", "2") else PROC_OPTIONS
             prop = rep.proposals.get("procedure")
             proc = c1.selectbox("Какая это работа?", options, key=f"upload_ask_proc_{p.key}",
+                                placeholder="Выберите работу",
                                 index=options.index(prop.value) if prop and prop.value in options else 0,
                                 format_func=lambda c: "— выберите работу —" if c is None else proc_label(c))
         if "year" in ask:
             prop = rep.proposals.get("year")
             year = c2.selectbox("За какой учебный год?", YEAR_OPTIONS, key=f"upload_ask_year_{p.key}",
+                                placeholder="Выберите год",
                                 index=YEAR_OPTIONS.index(prop.value) if prop and prop.value in YEAR_OPTIONS else 0,
                                 format_func=lambda y: "— выберите год —" if y is None else format_school_year(y),
                                 help="Учебный год, к которому относятся результаты. Осенние работы по умолчанию "

@@ -426,6 +426,7 @@ def _store_results(u, user: User, parsed: ParsedFile, rep: ImportReport, hints: 
                                     "short_name": ref.name or ref.login or "Школа без наименования",
                                     "territory_id": tid}, batch_id)
             matcher.add(sid, keys, tid)
+            matcher.labels[sid] = ref.name or (ref.login.strip() if ref.login else str(sid))  # as the file names it
             rep.new_schools.append(ref.name or ref.login or str(sid))
             who = " ".join(x for x in (ref.login, f"«{ref.name}»" if ref.name else None) if x)
             rep.issues.append(Issue(WARNING, f"школы {who} не было в реестре — она добавлена по логину ФИС ОКО "
