@@ -257,6 +257,26 @@ def test_new_schools_of_the_region_warn_only_when_most_of_the_file_and_at_least_
     assert rep.foreign is None
 
 
+def test_new_schools_of_the_region_are_foreign_only_when_they_would_add_a_tenth_to_the_registry(tmp_path):
+    from shnor.importing.model import ParsedFile, RegistryRow, SchoolRef
+    store = Store.open(tmp_path / "sixty.duckdb")
+    try:
+        registry = ParsedFile("реестр.xlsx", "5A", "Реестр школ", registry=[
+            RegistryRow(SchoolRef(login=f"sch42{n:04d}", name=f"МБОУ «СОШ № {n}»", territory=NORTH),
+                        short_name=f"МБОУ «СОШ № {n}»", source_row=n + 1) for n in range(1, 61)])
+        path = staged(tmp_path, "реестр.stub", b"60")
+        assert import_file(store, path, SYSTEM, parsed=registry).status == "stored"
+        hints = Hints(procedure="VPR-MATH-5", year=2020)
+        five = [(f"sch42{n:04d}", NORTH) for n in range(101, 106)]      # 5 of 60 = 8 %: new schools, not foreign
+        rep = import_file(store, staged(tmp_path, "пять.xlsx", protocol(five)), SYSTEM, hints=hints, dry_run=True)
+        assert rep.status == "preview" and rep.foreign is None
+        six = five + [("sch420106", NORTH)]                              # 6 of 60 = 10 %
+        rep = import_file(store, staged(tmp_path, "шесть.xlsx", protocol(six)), SYSTEM, hints=hints, dry_run=True)
+        assert rep.foreign is not None and rep.foreign.sentence_ru() == "в файле 6 школ, ни одной из них нет в реестре"
+    finally:
+        store.close()
+
+
 def test_an_empty_database_has_nothing_to_be_foreign_to(tmp_path):
     store = Store.open(tmp_path / "empty.duckdb")
     try:

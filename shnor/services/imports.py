@@ -18,8 +18,9 @@ nothing stored), "needs_input" (the file does not say its work or year, or that 
 mapping is remembered), "needs_confirmation" (a foreign file saved without `confirm_foreign`: nothing stored),
 "preview" (dry run: everything checked, nothing kept).
 
-A foreign file — most of its schools match no school of the database, or its region (from the ФИС ОКО logins,
-territory codes or its `Регион` column) differs from the database's — is reported as such before saving
+A foreign file — its region (from the ФИС ОКО logins, territory codes or its `Регион` column) differs from the
+database's, or most of its schools match no school of the database and would add a sizeable part to the registry
+(FOREIGN_MIN_UNKNOWN, FOREIGN_REGISTRY_PCT) — is reported as such before saving
 (`report.foreign`, `ForeignFile.sentence_ru()`); the page saves it only when the user confirms, the CLI stores it
 and says so on stderr. A database with no schools yet has nothing to be foreign to.
 Every change is in one unit of work (shnor/store/db.py) with an import batch and typed events; replaced
@@ -49,12 +50,15 @@ from shnor.store import Store
 
 __all__ = ["NEW_SCHOOL", "ImportReport", "UnmatchedSchool", "ForeignFile", "import_file", "undo_import",
            "UndoRefused", "history", "may_undo", "sha256_of", "mapping_key", "needs_ru", "scale_needed_ru",
-           "missing_ru", "FOREIGN_MIN_UNKNOWN"]
+           "missing_ru", "FOREIGN_MIN_UNKNOWN", "FOREIGN_REGISTRY_PCT"]
 
 NO_TERRITORY = "Территория не указана"
-# A file is foreign when more than half of its schools match no school of the database — and at least this many
-# do (a template with one or two new schools of the region is not a foreign file) — or its region differs.
+# A file is foreign when its region differs from the database's, or when more than half of its schools match no
+# school of the database and those would add a sizeable part to the registry: at least FOREIGN_MIN_UNKNOWN schools
+# and at least FOREIGN_REGISTRY_PCT % of the schools the database has (a template with a few new schools of the
+# region is not a foreign file; 634 unknown schools against a registry of 309 are).
 FOREIGN_MIN_UNKNOWN = 5
+FOREIGN_REGISTRY_PCT = 10
 
 
 @dataclass
@@ -659,7 +663,8 @@ def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: 
     file_code, file_name = _region_of_file(parsed, refs)
     db_code, db_name = _region_of_database(u, matcher)
     differs = bool(file_code and db_code and file_code != db_code)
-    if not schools or not (differs or (unknown * 2 > schools and unknown >= FOREIGN_MIN_UNKNOWN)):
+    sizeable = unknown >= FOREIGN_MIN_UNKNOWN and unknown * 100 >= FOREIGN_REGISTRY_PCT * len(matcher.places)
+    if not schools or not (differs or (unknown * 2 > schools and sizeable)):
         return None
     return ForeignFile(schools, unknown, file_name, db_name, differs)
 
