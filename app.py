@@ -22,13 +22,17 @@ if user is None:
                            default=(i == 0)) for i, p in enumerate(guard.PAGES)], position="hidden").run()
     st.stop()
 
-pages = [st.Page(p.file, title=p.title, icon=p.icon, help=p.help, default=(i == 0))
+in_meeting = meeting.is_meeting()
+# In meeting mode the navigation lists only what a meeting is shown; the other pages stay reachable by their
+# address (hidden, not removed: an unknown address would get Streamlit's English «Page not found»).
+pages = [st.Page(p.file, title=p.title, icon=p.icon, help=p.help, default=(i == 0),
+                 visibility="visible" if not in_meeting or p.key in meeting.MEETING_PAGES else "hidden")
          for i, p in enumerate(pg for pg in guard.PAGES if user.may_open(pg.key) and (ROOT / pg.file).is_file())]
 if not pages:
     guard.render_shell(user)
     st.warning("Для вашей роли пока нет доступных страниц. Обратитесь к администратору.")
     st.stop()
-page = st.navigation(pages, position="top" if meeting.is_meeting() else "sidebar")
+page = st.navigation(pages, position="top" if in_meeting else "sidebar")
 wanted = st.session_state.pop(guard.WANTED_PAGE_KEY, None)   # a page address opened before the router ran
 if wanted and user.may_open(wanted) and (ROOT / guard.PAGE_BY_KEY[wanted].file).is_file():
     st.switch_page(guard.PAGE_BY_KEY[wanted].file)

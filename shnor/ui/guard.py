@@ -26,7 +26,7 @@ import streamlit as st
 
 from shnor.services import accounts
 from shnor.domain.permissions import PAGE_ACTION, Action, User, may
-from shnor.ui import meeting
+from shnor.ui import meeting, style
 from shnor.ui.db import get_store
 from shnor.ui.safe import md
 
@@ -188,6 +188,7 @@ def login_form() -> None:
     """The login form: «Логин», «Пароль», «Войти». On success the script reruns as the user."""
     if st.session_state.pop(_CLEAR_COOKIE_KEY, None) or _cookie_token():
         _write_cookie(None, 0, key="shnor_cookie_clear")
+    style.apply()            # Streamlit's English hidden («Press Enter to submit form»), nothing cut
     st.html(_HIDE_SIDEBAR)   # nothing to navigate before login
     _, mid, _ = st.columns([1, 2, 1])
     with mid:
@@ -226,6 +227,7 @@ def render_shell(user: User) -> None:
     store = get_store()
     timeout = accounts.account_settings(store)["session_max_hours"] * 3600
     _write_cookie(st.session_state.get(_TOKEN_KEY), timeout)  # (re)write: keeps the login over a reload
+    style.apply()            # the global CSS (shnor/ui/style.py), once per page run
     meeting.apply_style()
     if meeting.is_meeting():
         with st.container(horizontal=True, horizontal_alignment="right", key="shnor_meeting_bar"):

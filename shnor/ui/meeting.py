@@ -8,7 +8,9 @@ address (no secret is ever put there).
 For pages:
 - `is_meeting()` — hide edit widgets, pass `meeting=is_meeting()` to `charts.finish`;
 - `is_anonymised()` / `school_label(name, school_id)` — the name to show;
-- `apply_style()` is called by the guard on every page run (nothing to do in pages).
+- `apply_style()` is called by the guard on every page run (nothing to do in pages);
+- `MEETING_PAGES` — the pages a meeting is shown (app.py lists only these in meeting mode; the others stay
+  reachable by their address, hidden from the navigation).
 """
 from __future__ import annotations
 
@@ -88,19 +90,30 @@ def render_toggles() -> None:
                    "То же самое: ?anon=1 в адресе.")
 
 
-_MEETING_CSS = """
+MEETING_PAGES = ("overview", "identification", "school")   # what is shown in meetings (the navigation's pages)
+
+# Meeting mode enlarges everything a room reads: text, metric cards, widgets' labels, the values in selects and
+# inputs, and tables. A dataframe is drawn on a canvas whose type follows the theme, not CSS, so its frame is
+# zoomed (and narrowed by the same factor, so it still fits the page); an st.table is HTML and just grows.
+TABLE_ZOOM = 1.3
+_MEETING_CSS = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[data-testid="stSidebarNav"] { display: none !important; }
-.stApp { font-size: 1.3rem; }
+[data-testid="stSidebarNav"] {{ display: none !important; }}
+.stApp {{ font-size: 1.3rem; }}
 .stApp [data-testid="stMarkdownContainer"] p, .stApp [data-testid="stMarkdownContainer"] li,
-.stApp [data-testid="stCaptionContainer"], .stApp label p { font-size: 1.3rem; line-height: 1.5; }
-.stApp h1 { font-size: 3rem; } .stApp h2 { font-size: 2.3rem; } .stApp h3 { font-size: 1.8rem; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p, [data-testid="stMetricValue"] div { font-size: 3.6rem !important; line-height: 1.1; }
-[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
-[data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
-[data-testid="stDataFrame"] { font-size: 1.15rem; }
-.block-container { padding-top: 2.5rem; max-width: 100%; }
+.stApp [data-testid="stCaptionContainer"], .stApp label p {{ font-size: 1.3rem; line-height: 1.5; }}
+.stApp h1 {{ font-size: 3rem; }} .stApp h2 {{ font-size: 2.3rem; }} .stApp h3 {{ font-size: 1.8rem; }}
+[data-testid="stMetricValue"] {{ font-size: min(3.6rem, 19cqi) !important; line-height: 1.1; }}
+[data-testid="stMetricLabel"] p {{ font-size: 1.4rem !important; }}
+[data-testid="stMetricDelta"] {{ font-size: 1.3rem !important; }}
+[data-testid="stFullScreenFrame"]:has(> [data-testid="stDataFrame"]) {{
+  zoom: {TABLE_ZOOM}; width: calc(100% / {TABLE_ZOOM}) !important; }}
+[data-testid="stTable"] table {{ font-size: 1.3rem; }}
+.stSelectbox input, .stMultiSelect input, .stTextInput input, .stNumberInput input, .stDateInput input,
+.stMultiSelect [data-baseweb="tag"] span, [role="listbox"] [role="option"] {{ font-size: 1.3rem !important; }}
+[data-testid="stTopNavLink"] p, [data-testid="stTopNavLink"] span {{ font-size: 1.3rem; }}
+.block-container {{ padding-top: 2.5rem; max-width: 100%; }}
 </style>
 """
 

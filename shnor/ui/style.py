@@ -1,0 +1,116 @@
+"""The dashboard's global CSS, injected once per page run (by shnor/ui/guard.py: the login form and the shell).
+
+What it does, and why (issue 7, «Streamlit's English leftovers», layout):
+
+- **No English of Streamlit's own.** Streamlit's frontend has no translations. What a user meets is hidden or
+  replaced by a Russian text drawn with CSS `content` (the element's own English text is `display: none`, so
+  it is not in the page's text either):
+  «Press Enter to submit form / to apply» under text inputs (hidden: the «Войти» button is right there);
+  the file uploader's «Upload» button («Выбрать файлы» / «Выбрать файл»), its «200MB per file • XLSX…» line
+  («Перетащите файлы сюда или нажмите кнопку») and its drag overlay «Drag and drop files here»
+  («Отпустите файлы здесь»); the keyboard skip link «Skip to main content» («Перейти к содержимому»);
+  the status widget's «Stop» / «Rerun» / «File change.» (hidden; the running animation stays, with
+  «Идёт расчёт…») and its «Connecting» («Нет связи с сервером…»); the ⋮ main menu («Print», «Record
+  screen», «Made with Streamlit») and «Deploy» are switched off in .streamlit/config.toml
+  (`client.toolbarMode = "minimal"`) and hidden here as well.
+- **Nothing cut with an ellipsis.** Metric values and labels and button captions wrap instead of ending in
+  «…» («достигн…», «Проверить сн…»); a metric value's type shrinks with its card (container units) so
+  that one long word («достигнута») fits a narrow card. Tabs wrap onto a second line instead of scrolling.
+- **Small windows.** In a main area narrower than ~760 px (an 800 px window with the sidebar) columns wrap
+  (at least 11rem each: four metric cards become two rows of two), the sidebar is narrower, and the
+  page's side margins shrink, so nothing runs off the right edge.
+
+The meeting-mode CSS (larger type, tables and selects) is in shnor/ui/meeting.py; it builds on this.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+# Texts drawn by CSS in place of Streamlit's English (kept here so that tests can look for them).
+UPLOAD_BUTTON_MANY = "Выбрать файлы"
+UPLOAD_BUTTON_ONE = "Выбрать файл"
+UPLOAD_HINT_MANY = "Перетащите файлы сюда или нажмите «Выбрать файлы»"
+UPLOAD_HINT_ONE = "Перетащите файл сюда или нажмите «Выбрать файл»"
+UPLOAD_DROP = "Отпустите файлы здесь"
+SKIP_LINK = "Перейти к содержимому"
+RUNNING = "Идёт расчёт…"
+DISCONNECTED = "Нет связи с сервером…"
+
+CSS = f"""
+<style>
+/* ---- Streamlit's own English: hidden, or replaced by Russian ---------------------------------------- */
+[data-testid="InputInstructions"],
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"], [data-testid="stMainMenuPopover"] {{
+  display: none !important;
+}}
+a[data-testid="stSkipToContent"] {{ font-size: 0 !important; }}
+a[data-testid="stSkipToContent"]::after {{ content: "{SKIP_LINK}"; font-size: 1rem; }}
+
+/* the status widget (top right while the page computes): keep the animation, say it in Russian */
+[data-testid="stStatusWidget"] button,
+[data-testid="stStatusWidget"]:not(:has([data-testid="stStatusWidgetRunningIcon"])):not(:has([data-testid="stConnectionStatus"])) {{
+  display: none !important;
+}}
+[data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) > * {{ display: flex; align-items: center; }}
+[data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) > *::after {{
+  content: "{RUNNING}"; margin-left: 0.4rem; font-size: 0.9rem; opacity: 0.7; white-space: nowrap;
+}}
+[data-testid="stConnectionStatus"] > :not(:first-child) {{ display: none !important; }}
+[data-testid="stConnectionStatus"]::after {{ content: "{DISCONNECTED}"; margin-left: 0.4rem; white-space: nowrap; }}
+
+/* the file uploader */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] > * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "{UPLOAD_BUTTON_ONE}"; }}
+[data-testid="stFileUploaderDropzone"]:has(input[multiple]) button [data-testid="stMarkdownContainer"]::after {{
+  content: "{UPLOAD_BUTTON_MANY}";
+}}
+[data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{ content: "{UPLOAD_HINT_ONE}"; opacity: 0.75; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"]:has(input[multiple]) [data-testid="stFileUploaderDropzoneInstructions"]::after {{
+  content: "{UPLOAD_HINT_MANY}";
+}}
+/* the overlay while a file is dragged over the zone: the one child without a test id anywhere in it (the list
+   of chosen files has test ids); its text is English */
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid])) * {{
+  display: none !important; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid]))::after {{
+  content: "{UPLOAD_DROP}"; }}
+/* a chosen file's size is written «79.0B», «1.2MB» (English units, a decimal point): not shown */
+[data-testid="stFileChipName"] + * {{ display: none !important; }}
+
+/* ---- Nothing cut with an ellipsis --------------------------------------------------------------------- */
+[data-testid="stMetric"] {{ container-type: inline-size; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricValue"] {{ height: auto !important; }}
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricValue"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricValue"] .stMarkdownEllipsis p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
+[data-testid="stMetricValue"] {{ font-size: min(2.25rem, 19cqi); line-height: 1.2; }}
+[data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] .stMarkdownEllipsis p {{
+  font-size: inherit !important; line-height: inherit !important;
+}}
+[data-testid^="stBaseButton"] .stMarkdownEllipsis, [data-testid^="stBaseButton"] .stMarkdownEllipsis p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}}
+[data-testid^="stBaseButton"] {{ height: auto !important; }}
+.stTabs [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; overflow-x: visible; }}
+
+/* ---- Small windows -------------------------------------------------------------------------------------- */
+[data-testid="stMainBlockContainer"] {{ container-type: inline-size; container-name: shnor-main; }}
+@media (min-width: 1000px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 3rem; padding-right: 3rem; }}
+}}
+@media (max-width: 1000px) {{
+  [data-testid="stSidebar"][data-collapsed="false"] {{ width: 15rem !important; min-width: 15rem !important; }}
+}}
+@container shnor-main (max-width: 760px) {{
+  [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; }}
+  [data-testid="stColumn"] {{ min-width: min(100%, 11rem) !important; }}
+}}
+</style>
+"""
+
+
+def apply() -> None:
+    """Inject the global CSS (once per page run; the element takes no space)."""
+    st.html(CSS)
