@@ -117,7 +117,7 @@ def what_line(rep, ask: set[str]) -> str:
 def ask_once(p: uf.PendingUpload, rep, ask: set[str]) -> None:
     """One neutral box with every question and the likely values chosen; one button goes on with the file."""
     lines = []
-    for need, question, shown in (("procedure", "Какая это работа?", lambda v: procedures.name_ru(v)),
+    for need, question, shown in (("procedure", "Какая это работа?", proc_label),
                                   ("year", "За какой учебный год результаты?", format_school_year)):
         if need not in ask:
             continue

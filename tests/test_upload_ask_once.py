@@ -81,6 +81,7 @@ def upload(at, name: str, data: bytes):
     ("результаты_math5_2020_21.xlsx", "VPR-MATH-5", 2020),
     ("ма5_район.xlsx", "VPR-MATH-5", None),
     ("осень 2020 ВПР Русский язык 4 кл.xlsx", "VPR-RUS-4", 2019),
+    ("ОГЭ_2023.xlsx", None, 2022),                         # an exam is proposed only for exam tables (below)
     ("grade5_written-by-grade6.xlsx", None, None),       # «de5» inside a word is no work tag
     ("протокол.xlsx", None, None),
     ("ma5_ru5.xlsx", None, None),                          # two works named: no proposal
@@ -91,6 +92,14 @@ def test_proposals_from_file_names(name, procedure, year):
     assert (got["year"].value if "year" in got else None) == year
     if procedure:
         assert f"по имени файла «{name}»" == got["procedure"].reason
+
+
+@pytest.mark.parametrize("name,procedure", [("ОГЭ_2023.xlsx", "OGE"), ("ЕГЭ-2023 по школам.xlsx", "EGE"),
+                                            ("ГИА-9 2021.xls", "OGE"), ("ОГЭ_математика_2022.xlsx", "OGE-MATH"),
+                                            ("итоги.xlsx", None)])
+def test_exam_tables_get_the_exam_from_the_name(name, procedure):
+    got = from_file_name(name, vpr_only=False)
+    assert (got["procedure"].value if "procedure" in got else None) == procedure
 
 
 def test_autumn_in_the_name_says_why_the_year_is_the_programme_year():
@@ -344,3 +353,18 @@ def test_needs_ru_without_proposals_names_only_what_is_missing(store, tmp_path):
     assert needs_ru(rep) == "в файле не сказано, какая это работа"
     assert rep.summary_ru() == ("протокол.xlsx: Протокол ВПР ФИС ОКО (весна 2021); в файле не сказано, какая это "
                                 "работа — файл пока не сохранён.")
+
+
+def test_a_fisoko_report_that_names_neither_work_nor_year_is_asked_both_at_once(tmp_path):
+    """Layout 2 says what it misses in words; parse_file reads them as needs (nothing refused) and proposes from
+    the file's name."""
+    from conftest import write_xlsx
+    from shnor.importing.parse import parse_file
+    from test_layouts_other import FISOKO_MERGES, FISOKO_ROWS
+    rows = [["Статистика по отметкам"]] + [[]] * 4 + FISOKO_ROWS[5:]
+    path = write_xlsx(tmp_path / "ВПР_2022_математика_5.xlsx", {"Отчёт": rows}, {"Отчёт": FISOKO_MERGES})
+    pf = parse_file(path, None, Hints(), {})
+    assert pf.layout == "2" and not pf.refused and pf.needs == {"procedure", "year"} and pf.results == []
+    assert pf.proposals["procedure"].value == "VPR-MATH-5" and pf.proposals["year"].value == 2021
+    pf = parse_file(path, None, Hints(procedure="VPR-MATH-5", year=2021), {})
+    assert not pf.needs and not pf.refused and len(pf.results) == 3

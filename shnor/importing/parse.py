@@ -49,7 +49,7 @@ def finish_needs(parsed: ParsedFile, hints: Hints, scales: dict[tuple[str, int],
         parsed.results, parsed.registry = [], []
     if not parsed.needs & {NEED_PROCEDURE, NEED_YEAR}:
         return parsed
-    named = proposals.from_file_name(parsed.file_name)
+    named = proposals.from_file_name(parsed.file_name, vpr_only=parsed.layout[:1] in ("1", "2"))
     if NEED_PROCEDURE in parsed.needs and NEED_PROCEDURE in named:
         by_name, by_content = named[NEED_PROCEDURE], parsed.proposals.get(NEED_PROCEDURE)
         if by_content is None:

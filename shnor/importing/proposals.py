@@ -8,7 +8,8 @@ Names methodists and ФИС ОКО give files: `vpr2021spring_ma5.xlsx`, `vpr202
   Russian name of a ВПР work («математика 5», «русский язык, 6 класс»).
 - The year: a school year written out (`2020-2021`, `2020_21`); a season with its year — spring Y (`2021spring`,
   `весна 2021`) is (Y−1)/Y, autumn Y (`2020autumn`, `осень 2020`) by default the school year whose programme the
-  work tests, (Y−1)/Y too (FORMATS.md §6); a lone calendar year of a ВПР file is its spring.
+  work tests, (Y−1)/Y too (FORMATS.md §6); a lone calendar year is its spring (ВПР, ОГЭ and ЕГЭ of June Y).
+- Exam tables (`vpr_only=False`): a subject of an exam (`ОГЭ_математика`) or the exam (`ЕГЭ-2023`, `ГИА-9`).
 Only proposals: the user confirms them in the upload form. Pure.
 """
 from __future__ import annotations
@@ -34,9 +35,20 @@ def _stem(file_name: str) -> str:
     return Path(str(file_name)).stem
 
 
-def procedure_from_name(file_name: str) -> str | None:
-    """The ВПР work a file's name names, or None."""
+_EXAM = (("OGE", re.compile(r"огэ|гиа[-_ ]?9|\boge\b", re.I)), ("EGE", re.compile(r"егэ|гиа[-_ ]?11|\bege\b", re.I)))
+
+
+def procedure_from_name(file_name: str, vpr_only: bool = True) -> str | None:
+    """The ВПР work a file's name names, or None. With `vpr_only=False` (exam tables) also an exam: a subject's
+    code (`ОГЭ_математика` -> OGE-MATH) or the whole exam (`ЕГЭ-2023` -> EGE)."""
     stem = _stem(file_name)
+    if not vpr_only:
+        text = stem.replace("_", " ")
+        code = procedures.from_text(text)
+        if code and procedures.CATALOGUE[code].kind != "VPR":
+            return code
+        exams = [kind for kind, pattern in _EXAM if pattern.search(text)]
+        return exams[0] if len(exams) == 1 else None
     found = set()
     for m in _TAG.finditer(stem):
         tag = _TAG_ALIASES.get(m.group(1).lower(), m.group(1).lower())
@@ -70,14 +82,14 @@ def year_from_name(file_name: str) -> tuple[int, str] | None:
     years = {int(y) for y in _CALENDAR.findall(stem)}
     if len(years) == 1:
         year = years.pop()
-        return year - 1, f"{year} год в имени файла (весенний тур — {format_school_year(year - 1)} учебный год)"
+        return year - 1, f"{year} год в имени файла (весна {year} года — {format_school_year(year - 1)} учебный год)"
     return None
 
 
-def from_file_name(file_name: str) -> dict[str, Proposal]:
+def from_file_name(file_name: str, vpr_only: bool = True) -> dict[str, Proposal]:
     """Proposals for the work and the year from the file's name (only those it names)."""
     out: dict[str, Proposal] = {}
-    proc = procedure_from_name(file_name)
+    proc = procedure_from_name(file_name, vpr_only)
     if proc:
         out[NEED_PROCEDURE] = Proposal(proc, f"по имени файла «{Path(str(file_name)).name}»")
     year = year_from_name(file_name)
