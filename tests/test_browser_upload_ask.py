@@ -7,8 +7,6 @@
 Screenshots at 1400 and 800 px width in tests/artifacts/ (upload-ask-*.png), to look at."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from browser import ARTIFACTS, launch_browser, login, settle, shot, streamlit_server, wait_idle

@@ -14,13 +14,12 @@ import openpyxl
 import pytest
 
 from listdb import NORTH, build
-from pagetest import page_as, page_store, run_page, texts
+from pagetest import page_store, run_page, texts
 from shnor.domain.permissions import SYSTEM, User
 from shnor.importing.model import Hints
 from shnor.importing.proposals import from_file_name
 from shnor.services.imports import FOREIGN_MIN_UNKNOWN, import_file, needs_ru
 from shnor.store import Store
-from shnor.ui import upload_flow as uf
 from shnor.ui.safe import md
 
 ROOT = Path(__file__).resolve().parent.parent
