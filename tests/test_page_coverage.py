@@ -150,7 +150,7 @@ def test_the_coverage_setting_saved_on_the_settings_page_moves_the_bar(coverage_
     box.set_value(85)
     st.button(key="FormSubmitter:coverage_setting-Сохранить порог полноты данных").click().run()
     assert not st.exception and not st.error
-    assert st.success[0].value.startswith(f"Порог полноты данных сохранён: 85 %.")
+    assert st.success[0].value.startswith("Порог полноты данных сохранён: 85 %.")
     at = choose(overview(path, name="v2"), "ov_territory", AT89)      # 89 % ≥ 85 %: a verdict again
     assert metrics(at)["До цели"] == "достигнута"
 
