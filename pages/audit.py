@@ -41,7 +41,9 @@ if rows.empty:
     st.stop()
 
 st.caption(f"Записей: {len(rows)}" + (f"; в таблице — последние {SHOWN}, в файлах — все." if len(rows) > SHOWN else "."))
-st.dataframe(pd.DataFrame({"Время": rows["at"], "Пользователь": rows["user"].replace("", "—"),
+when = pd.to_datetime(rows["at"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+shown_at = when.dt.strftime("%d.%m.%Y %H:%M:%S").fillna(rows["at"])     # as Russians write it: 30.11.2025 14:05:09
+st.dataframe(pd.DataFrame({"Время": shown_at, "Пользователь": rows["user"].replace("", "—"),
                            "Действие": rows["action_ru"], "Подробности": rows["details"]}).head(SHOWN),
              hide_index=True, width="stretch")
 stamp = dt.date.today().strftime("%Y-%m-%d")

@@ -453,6 +453,7 @@ def test_audit_page_for_an_admin_filters_and_downloads(db):
     failed = table[table["Действие"] == "неудачный вход"]
     assert list(failed["Подробности"]) == ["client: 203.0.113.9; name: =1+1"] and list(failed["Пользователь"]) == ["—"]
     assert all(table[c].map(type).eq(str).all() for c in table.columns)          # all data as text
+    assert table["Время"].str.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d").all()   # 30.11.2025 14:05:09
     # filters (on the page file itself: AppTest reruns a page reached through the router from app.py)
     at = login(app("../pages/audit.py").run(), "root")
     box = at.selectbox(key="audit_action")

@@ -18,7 +18,8 @@ What it does, and why (issue 7, «Streamlit's English leftovers», layout):
   that one long word («достигнута») fits a narrow card. Tabs wrap onto a second line instead of scrolling.
 - **Small windows.** In a main area narrower than ~760 px (an 800 px window with the sidebar) columns wrap
   (at least 11rem each: four metric cards become two rows of two), the sidebar is narrower, and the
-  page's side margins shrink, so nothing runs off the right edge.
+  page's side margins shrink, so nothing runs off the right edge; a chart wider than the page scrolls
+  sideways inside its own frame.
 
 The meeting-mode CSS (larger type, tables and selects) is in shnor/ui/meeting.py; it builds on this.
 """
@@ -93,6 +94,8 @@ a[data-testid="stSkipToContent"]::after {{ content: "{SKIP_LINK}"; font-size: 1r
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }}
 [data-testid^="stBaseButton"] {{ height: auto !important; }}
+/* a chart wider than the page (small multiples with a fixed width) scrolls inside its frame, not off the page */
+[data-testid="stVegaLiteChart"] {{ max-width: 100%; overflow-x: auto; overflow-y: hidden; }}
 .stTabs [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; overflow-x: visible; }}
 
 /* ---- Small windows -------------------------------------------------------------------------------------- */
