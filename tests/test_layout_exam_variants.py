@@ -193,8 +193,6 @@ def test_marks_only_with_a_registry_like_name_column_parsed_by_the_exam_table(tm
     assert results(pf) == [("1001", "OGE-RUS", 2022, 30, 3), ("1002", "OGE-RUS", 2022, 8, 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="registry.detect (asked before the exam table) takes «Код ОО» + «Наименование "
-                                       "ОО» + bare «2»…«5» for a school registry: its _EXCLUDE needs the marks")
 def test_marks_only_with_a_registry_like_name_column_routed_to_the_exam_table(tmp_path):
     rows = [r[:] for r in MARKS_ONLY]
     rows[1][1] = "Наименование ОО"

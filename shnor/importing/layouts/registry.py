@@ -60,7 +60,7 @@ SPEC = {
 NAME_KEYS = {"short_name", "full_name", "fisoko_name", "school"}
 CODE_KEYS = {"login", "inn", "ogrn", "code_oge", "code_ege", "code", "user"}
 # headers of result files and pupil protocols: a sheet with any of them is not a registry
-_EXCLUDE = re.compile(r"участ|балл|вариант|^процедура$|учебный год|отметк|обучающ|учебник|^(sum|user|groups|var \d)$")
+_EXCLUDE = re.compile(r"участ|балл|вариант|^процедура$|учебный год|отметк|обучающ|учебник|^(sum|user|groups|var \d)$|^[2-5]$|^кол во 2$")  # mark columns: an exam table
 
 
 def _find(sheet: Sheet):
