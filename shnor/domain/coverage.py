@@ -48,6 +48,9 @@ class Coverage:
         return (f"Данные за {year}: {fmt_int(self.with_data)} из {fmt_int(n)} "
                 f"{plural(n, 'школы', 'школ', 'школ')} ({fmt_pct(self.share)}).")
 
+    def _of_schools(self) -> str:
+        return f"{fmt_int(self.with_data)} из {fmt_int(self.schools)} {plural(self.schools, 'школы', 'школ', 'школ')}"
+
     def withheld_ru(self) -> str | None:
         """Why no verdict is given; None when the data are enough for one."""
         if self.sufficient:
@@ -57,6 +60,14 @@ class Coverage:
             return "В территории нет ни одной школы — вывод о цели не делается."
         if self.no_results:
             return f"За {year} учебный год результатов нет — вывод о цели не делается."
-        return (f"Вывод о цели не делается: результаты за {year} есть только у {fmt_int(self.with_data)} из "
-                f"{fmt_int(self.schools)} {plural(self.schools, 'школы', 'школ', 'школ')} ({fmt_pct(self.share)}), "
-                f"нужно не меньше {self.min_pct}\u00a0%.")
+        return (f"Вывод о цели не делается: результаты за {year} есть только у {self._of_schools()} "
+                f"({fmt_pct(self.share)}), нужно не меньше {self.min_pct}\u00a0%.")
+
+    def withheld_short_ru(self) -> str:
+        """Why a year's verdict is not given, in a chart title's words."""
+        year = format_school_year(self.results_year)
+        if self.schools == 0:
+            return "вывод о цели не делается: школ нет"
+        if self.no_results:
+            return f"вывод о цели за {year} не делается: результатов нет"
+        return f"вывод о цели за {year} не делается: данных мало ({self._of_schools()})"

@@ -162,17 +162,6 @@ def _with_results(trend: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def _short_withheld(cov: Coverage) -> str:
-    """Why a year's verdict is not given, in a chart title's words."""
-    year = format_school_year(cov.results_year)
-    if cov.schools == 0:
-        return "вывод о цели не делается: школ нет"
-    if cov.no_results:
-        return f"вывод о цели за {year} не делается: результатов нет"
-    return (f"вывод о цели за {year} не делается: данных мало ({fmt_int(cov.with_data)} из "
-            f"{fmt_int(cov.schools)} {plural(cov.schools, 'школы', 'школ', 'школ')})")
-
-
 def trend_message(trend: pd.DataFrame) -> str:
     """The trend chart's title, stating the message:
     «Доля ШНОР снизилась с 15,2 % до 8,1 % — цель 5 % не достигнута».
@@ -202,7 +191,7 @@ def trend_message(trend: pd.DataFrame) -> str:
     else:
         head = f"Доля ШНОР выросла с {a} до {b}"
     if cov is not None and not cov.sufficient:
-        return head + " — " + _short_withheld(cov)
+        return head + " — " + cov.withheld_short_ru()
     target = latest["target"]
     if target is None or pd.isna(target):
         return head + f" — цель на {format_school_year(int(latest['year']))} не задана"
