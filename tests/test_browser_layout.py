@@ -32,7 +32,8 @@ OTHER_TITLES = [p.title for p in PAGES if p.key not in MEETING_PAGES]
 # Streamlit's own English a user could meet (the login form, the uploader, the ⋮ menu, the status widget).
 STREAMLIT_ENGLISH = ["Press Enter", "to submit form", "to apply", "Browse files", "Drag and drop", "per file",
                      "Limit", "Upload", "Deploy", "Print", "Record screen", "Made with Streamlit", "Running",
-                     "Rerun", "Stop", "Settings", "Choose an option", "Skip to main content", "Connecting"]
+                     "Rerun", "Stop", "Settings", "Choose an option", "Skip to main content", "Connecting",
+                     "Connection error", "not responding"]
 _ENGLISH_RE = re.compile("|".join(r"\b" + re.escape(w) + r"\b" for w in STREAMLIT_ENGLISH))
 
 # The text a person sees: text nodes of rendered, visible, non-transparent elements with a non-zero font, inside
@@ -224,6 +225,11 @@ def test_metric_with_a_long_word_is_not_cut(served):
         shot(page, f"layout-overview-{territory}-1400")
         seen += page.get_by_test_id("stMetricValue").all_inner_texts()
         assert page.evaluate(CUT_JS) == [], territory
+        # and a one-word value is not broken inside the word («достигну / та»): it takes one line
+        lines = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+            .filter(v => !/\\s/.test(v.innerText.trim()))
+            .map(v => [v.innerText, v.getBoundingClientRect().height / parseFloat(getComputedStyle(v).lineHeight)])""")
+        assert all(n < 1.5 for _, n in lines), lines
     assert "достигнута" in seen, seen
     assert foreign == [], foreign
     ctx.close()
@@ -280,4 +286,26 @@ def test_meeting_mode(served, addresses, width):
     nav = page.locator("[data-testid='stTopNavLink']:visible").all_inner_texts()
     assert not [t for t in nav if any(o in t for o in OTHER_TITLES)], nav
     assert foreign == [], foreign
+    ctx.close()
+
+
+def test_lost_connection_is_told_in_russian(served, demo_db_master, tmp_path):
+    """A server stops under an open page: Streamlit's «Connection error / Streamlit server is not responding»
+    dialog says in Russian what happened and what to do (a second server, on its own copy of the region)."""
+    db = tmp_path / "gone.duckdb"
+    shutil.copy(demo_db_master, db)
+    ctx = served[1].new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU")
+    page = ctx.new_page()
+    with streamlit_server(db) as url:
+        page.goto(url)
+        wait_idle(page)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    shot(page, "layout-connection-lost")
+    assert visible_english(page) == []
+    drawn = dialog.evaluate("e => getComputedStyle(e, '::before').content + getComputedStyle(e, '::after').content")
+    assert style.CONNECTION_LOST_TITLE in drawn and style.CONNECTION_LOST_TEXT in drawn, drawn
+    status = page.get_by_test_id("stConnectionStatus")
+    assert style.DISCONNECTED in status.evaluate("e => getComputedStyle(e, '::after').content")
     ctx.close()

@@ -104,7 +104,7 @@ _MEETING_CSS = f"""
 .stApp [data-testid="stMarkdownContainer"] p, .stApp [data-testid="stMarkdownContainer"] li,
 .stApp [data-testid="stCaptionContainer"], .stApp label p {{ font-size: 1.3rem; line-height: 1.5; }}
 .stApp h1 {{ font-size: 3rem; }} .stApp h2 {{ font-size: 2.3rem; }} .stApp h3 {{ font-size: 1.8rem; }}
-[data-testid="stMetricValue"] {{ font-size: min(3.6rem, 19cqi) !important; line-height: 1.1; }}
+[data-testid="stMetricValue"] {{ font-size: min(3.6rem, calc((100cqi - 2.2rem) / 5.2)) !important; line-height: 1.1; }}
 [data-testid="stMetricLabel"] p {{ font-size: 1.4rem !important; }}
 [data-testid="stMetricDelta"] {{ font-size: 1.3rem !important; }}
 [data-testid="stFullScreenFrame"]:has(> [data-testid="stDataFrame"]) {{

@@ -10,7 +10,8 @@ What it does, and why (issue 7, «Streamlit's English leftovers», layout):
   («Перетащите файлы сюда или нажмите кнопку») and its drag overlay «Drag and drop files here»
   («Отпустите файлы здесь»); the keyboard skip link «Skip to main content» («Перейти к содержимому»);
   the status widget's «Stop» / «Rerun» / «File change.» (hidden; the running animation stays, with
-  «Идёт расчёт…») and its «Connecting» («Нет связи с сервером…»); the ⋮ main menu («Print», «Record
+  «Идёт расчёт…») and its «Connecting» («Нет связи с сервером…»), with the dialog «Connection error»
+  (a Russian sentence: what to check, whom to call); the ⋮ main menu («Print», «Record
   screen», «Made with Streamlit») and «Deploy» are switched off in .streamlit/config.toml
   (`client.toolbarMode = "minimal"`) and hidden here as well.
 - **Nothing cut with an ellipsis.** Metric values and labels and button captions wrap instead of ending in
@@ -34,6 +35,9 @@ UPLOAD_HINT_MANY = "Перетащите файлы сюда или нажмит
 UPLOAD_HINT_ONE = "Перетащите файл сюда или нажмите «Выбрать файл»"
 UPLOAD_DROP = "Отпустите файлы здесь"
 SKIP_LINK = "Перейти к содержимому"
+CONNECTION_LOST_TITLE = "Нет связи с сервером панели"
+CONNECTION_LOST_TEXT = ("Проверьте подключение к сети. Если сеть есть, сервер панели остановлен — обратитесь к "
+                        "администратору. Страница обновится сама, когда связь вернётся.")
 RUNNING = "Идёт расчёт…"
 DISCONNECTED = "Нет связи с сервером…"
 
@@ -56,6 +60,14 @@ a[data-testid="stSkipToContent"]::after {{ content: "{SKIP_LINK}"; font-size: 1r
 [data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) > *::after {{
   content: "{RUNNING}"; margin-left: 0.4rem; font-size: 0.9rem; opacity: 0.7; white-space: nowrap;
 }}
+/* the server is gone: Streamlit's dialog «Connection error / Streamlit server is not responding…» (a dialog with
+   no Streamlit element in it, shown while the connection status is) says it in Russian */
+body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-testid])) > :not(button) {{
+  display: none !important; }}
+body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-testid]))::before {{
+  content: "{CONNECTION_LOST_TITLE}"; display: block; font-size: 1.5rem; font-weight: 600; padding: 1rem 1.5rem 0.25rem; }}
+body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-testid]))::after {{
+  content: "{CONNECTION_LOST_TEXT}"; display: block; padding: 0.5rem 1.5rem 1.5rem; }}
 [data-testid="stConnectionStatus"] > :not(:first-child) {{ display: none !important; }}
 [data-testid="stConnectionStatus"]::after {{ content: "{DISCONNECTED}"; margin-left: 0.4rem; white-space: nowrap; }}
 
@@ -86,7 +98,9 @@ a[data-testid="stSkipToContent"]::after {{ content: "{SKIP_LINK}"; font-size: 1r
 [data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricValue"] .stMarkdownEllipsis p {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }}
-[data-testid="stMetricValue"] {{ font-size: min(2.25rem, 19cqi); line-height: 1.2; }}
+/* the card (stMetric) is the container; 2.2rem of it are its padding and border; a 10-letter word such as
+   «достигнута» is about 4.7 em wide: so one such word always fits its card on one line */
+[data-testid="stMetricValue"] {{ font-size: min(2.25rem, calc((100cqi - 2.2rem) / 5.2)); line-height: 1.2; }}
 [data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] .stMarkdownEllipsis p {{
   font-size: inherit !important; line-height: inherit !important;
 }}
