@@ -114,6 +114,11 @@ _MEETING_CSS = f"""
 .stMultiSelect [data-baseweb="tag"] span, [role="listbox"] [role="option"] {{ font-size: 1.3rem !important; }}
 [data-testid="stTopNavLink"] p, [data-testid="stTopNavLink"] span {{ font-size: 1.3rem; }}
 .block-container {{ padding-top: 2.5rem; max-width: 100%; }}
+/* larger type needs room sooner: below ~900 px of page, columns go two to a row (four metric cards: 2 + 2) */
+@container shnor-main (max-width: 900px) {{
+  [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; }}
+  [data-testid="stColumn"] {{ min-width: calc(50% - 1rem) !important; }}
+}}
 </style>
 """
 
