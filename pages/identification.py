@@ -504,7 +504,7 @@ with tabs[6]:
                "СОШ/ООШ не важны).")
     if may(user, Action.REGION_LIST, user.territory_id) and not meeting:
         with st.form("ident_region_form", clear_on_submit=True):
-            up = st.file_uploader("Файл списка региона: перетащите файл сюда или нажмите Browse files "
+            up = st.file_uploader("Файл списка региона: перетащите файл сюда или нажмите «Выбрать файл» "
                                   "(.xlsx, .xls, .ods, .csv; до 50 МБ)", type=["xlsx", "xls", "ods", "csv"],
                                   key="ident_region_file")
             if st.form_submit_button("Загрузить список региона") and up is not None:

@@ -192,7 +192,7 @@ def scale_missing(p: uf.PendingUpload, rep) -> None:
 
 with tab_files:
     files = st.file_uploader(
-        "Файлы с результатами: перетащите файлы сюда или нажмите Browse files; до 50 МБ каждый; "
+        "Файлы с результатами: перетащите файлы сюда или нажмите «Выбрать файлы»; до 50 МБ каждый; "
         ".xlsx, .xls, .ods, .csv", type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
         key="upload_files",
         help="Протоколы ВПР из ФИС ОКО, отчёты ФИС ОКО «Статистика по отметкам», таблицы ОГЭ/ЕГЭ по школам из РЦОИ, "

@@ -142,7 +142,7 @@ def test_roles_without_upload_rights_see_no_page_content(listdb_ids, user):
 def test_the_uploader_says_in_russian_what_to_do(listdb_ids):
     at = run("methodist")
     up = at.get("file_uploader")[0]
-    assert "Перетащите файлы сюда или нажмите Browse files" in up.label.replace("перетащите", "Перетащите")
+    assert "Перетащите файлы сюда или нажмите «Выбрать файлы»" in up.label.replace("перетащите", "Перетащите")
     assert "до 50 МБ каждый" in up.label and ".xlsx, .xls, .ods, .csv" in up.label
     assert up.proto.multiple_files
     assert len(at.get("download_button")) == 2  # the template, the scales and thresholds
