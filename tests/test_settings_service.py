@@ -207,8 +207,9 @@ def test_cli_scale_list_and_set(tmp_path, capsys):
     build(path)[0].close()
     code, out, _ = run_cli(capsys, path, "scale", "list", "--format", "csv")
     lines = out.splitlines()
-    assert code == 0 and lines[0] == "procedure,year,min3,min4,min5,max"
-    assert "VPR-MATH-5,2021/2022,7,11,15,20" in lines and "VPR-RUS-6,2020/2021,25,35,45,51" in lines
+    assert code == 0 and lines[0] == "procedure,year,min3,min4,min5,max,source"
+    assert "VPR-MATH-5,2021/2022,7,11,15,20,введена пользователем" in lines
+    assert "VPR-RUS-6,2020/2021,25,35,45,51,realdata/README.md (shared reference data) — ФИОКО 2021" in lines
     code, out, _ = run_cli(capsys, path, "scale", "list")
     assert code == 0 and "ВПР, математика, 5 кл." in out and "Максимум" in out
 
@@ -219,7 +220,7 @@ def test_cli_scale_list_and_set(tmp_path, capsys):
     assert "Школа А (Северный район): «2» 4 → 5 из 10, доля 40,0\u00a0% → 50,0\u00a0%" in out
     assert "список на 2022/2023: Школа Б (Северный район) — группа риска → ШНОР" in out
     code, out, _ = run_cli(capsys, path, "scale", "list", "--format", "csv")
-    assert "VPR-MATH-5,2021/2022,8,11,15,20" in out.splitlines()
+    assert "VPR-MATH-5,2021/2022,8,11,15,20,введена пользователем" in out.splitlines()
 
 
 @pytest.mark.parametrize("args, message", [
