@@ -463,11 +463,6 @@ def school_card(school: pd.Series) -> list[tuple[str, str]]:
     ]
 
 
-def _active(school: pd.Series, year: int) -> bool:
-    a, b = school.get("active_from"), school.get("active_to")
-    return (a is None or pd.isna(a) or int(a) <= year) and (b is None or pd.isna(b) or int(b) >= year)
-
-
 def school_history(school: pd.Series, results: pd.DataFrame, years: list[int],
                    settings: RuleSettings) -> pd.DataFrame:
     """The school's status in the list of each of `years` with the reasons. `results` holds at least
@@ -491,7 +486,7 @@ def school_history(school: pd.Series, results: pd.DataFrame, years: list[int],
     rows = []
     for y in sorted(years, reverse=True):
         base = {"year": y, "year_label": format_school_year(y), "low_y1": lows(y - 1), "low_y2": lows(y - 2)}
-        if not _active(school, y - 1):
+        if active_in(pd.DataFrame([school]), y - 1).empty:   # the one test of active years
             rows.append({**base, "status": None, "status_ru": NOT_ACTIVE_RU, "criteria": "",
                          "reasons": f"Школа не действовала в {format_school_year(y - 1)}."})
             continue
