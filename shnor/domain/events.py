@@ -54,6 +54,18 @@ LIST_APPROVED = _kind("official_list_approved", "список утверждён
 REGION_LIST_UPLOADED = _kind("region_list_upload", "загружен список региона", True)
 IDENTIFICATION_RUN = _kind("identification_run", "расчёт списка", False)
 DEMO_BUILT = _kind("demo_built", "построен демо-регион", True)
+# the roadmap and the support of schools
+ROADMAP_IMPORTED = _kind("roadmap_import", "загружена дорожная карта", True)
+ROADMAP_REMOVED = _kind("roadmap_remove", "удалена дорожная карта", True)
+MEASURE_UPDATED = _kind("measure_update", "изменено мероприятие", True)
+MEASURE_ADDED = _kind("measure_add", "добавлено мероприятие", True)
+CRITERION_SET = _kind("criterion_set", "критерий успешности мероприятия", True)
+INDICATOR_VALUES_SET = _kind("indicator_values", "внесены значения показателя", True)
+INDICATOR_TARGET_SET = _kind("indicator_target", "изменена цель показателя", True)
+RISK_LEVELS_SET = _kind("risk_levels", "изменён рисковый профиль", True)
+PARTNER_SET = _kind("partner_set", "назначена школа-партнёр", True)
+PARTNER_ENDED = _kind("partner_end", "завершено партнёрство", True)
+SUPPORT_SET = _kind("school_support", "куратор, координатор, признаки школы", True)
 # accounts: no figure changes
 LOGIN = _kind("login", "вход", False)
 LOGOUT = _kind("logout", "выход", False)

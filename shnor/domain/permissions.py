@@ -43,6 +43,7 @@ class Action(str, Enum):
     ROADMAP = "roadmap"                      # import and edit roadmap measures
     MEASURE_STATUS = "measure_status"        # status, evidence and date of a measure
     INDICATOR_VALUES = "indicator_values"
+    INDICATOR_TARGETS = "indicator_targets"  # targets of the roadmap's indicators (head or admin)
     RISK_PROFILES = "risk_profiles"
     PARTNERS = "partners"
     INTERVIEWS = "interviews"                # interview records with school heads
@@ -60,7 +61,8 @@ ACTION_RU: dict[Action, str] = {
     Action.THRESHOLDS: "менять пороги ОГЭ и ЕГЭ", Action.TERRITORIES: "добавлять территории",
     Action.USERS: "управлять пользователями", Action.AUDIT_READ: "смотреть журнал действий",
     Action.ROADMAP: "вести дорожную карту", Action.MEASURE_STATUS: "отмечать выполнение мероприятий",
-    Action.INDICATOR_VALUES: "вводить значения показателей", Action.RISK_PROFILES: "вести рисковые профили",
+    Action.INDICATOR_VALUES: "вводить значения показателей",
+    Action.INDICATOR_TARGETS: "устанавливать целевые значения показателей", Action.RISK_PROFILES: "вести рисковые профили",
     Action.PARTNERS: "назначать школы-партнёры", Action.INTERVIEWS: "вести записи собеседований",
     Action.REPORTS: "формировать документы", Action.BACKUP: "создавать и восстанавливать резервные копии",
 }
@@ -92,6 +94,7 @@ TABLE: dict[Action, frozenset[str]] = {
     Action.ROADMAP: _M_A,
     Action.MEASURE_STATUS: _M_A,
     Action.INDICATOR_VALUES: _M_A,
+    Action.INDICATOR_TARGETS: _H_A,
     Action.RISK_PROFILES: _M_A,
     Action.PARTNERS: _M_H_A,
     Action.INTERVIEWS: _M_H_A,

@@ -290,6 +290,122 @@ def _ship_vpr_scales(cur) -> None:
     cur.execute("UPDATE vpr_scales SET source = 'введена пользователем' WHERE source IS NULL")
 
 
+_M7_ROADMAPS_AND_SUPPORT = """
+CREATE SEQUENCE roadmap_id START 1;
+CREATE TABLE roadmaps (
+    id INTEGER PRIMARY KEY DEFAULT nextval('roadmap_id'),
+    title VARCHAR NOT NULL,
+    period_text VARCHAR,
+    period_start DATE,
+    period_end DATE,
+    order_number VARCHAR,
+    order_date DATE,
+    territory_id INTEGER,          -- NULL: the whole region
+    school_id INTEGER,             -- a school's own roadmap
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL UNIQUE,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    created_by VARCHAR
+);
+CREATE SEQUENCE measure_id START 1;
+CREATE TABLE measures (
+    id INTEGER PRIMARY KEY DEFAULT nextval('measure_id'),
+    roadmap_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,     -- the document's order
+    number VARCHAR NOT NULL DEFAULT '',
+    section VARCHAR NOT NULL DEFAULT '',
+    text VARCHAR NOT NULL,
+    deadline_text VARCHAR NOT NULL DEFAULT '',
+    deadline_start DATE,
+    deadline_end DATE,
+    deadline_kind VARCHAR,
+    deadline_flagged BOOLEAN DEFAULT FALSE,
+    deadline_note VARCHAR,
+    responsible VARCHAR NOT NULL DEFAULT '',
+    expected_result VARCHAR NOT NULL DEFAULT '',
+    schools_text VARCHAR NOT NULL DEFAULT '',
+    status VARCHAR NOT NULL DEFAULT 'planned',   -- planned | in_progress | done | not_done | cancelled
+    status_date DATE,
+    evidence VARCHAR,              -- a note
+    evidence_link VARCHAR,
+    evidence_doc VARCHAR,          -- a document's name (order, protocol)
+    updated_at TIMESTAMP,
+    updated_by VARCHAR
+);
+CREATE TABLE measure_schools (
+    measure_id INTEGER NOT NULL,
+    school_id INTEGER NOT NULL,
+    PRIMARY KEY (measure_id, school_id)
+);
+CREATE SEQUENCE measure_update_id START 1;
+CREATE TABLE measure_updates (     -- progress updates and every change of a measure: who, what, when
+    id INTEGER PRIMARY KEY DEFAULT nextval('measure_update_id'),
+    measure_id INTEGER NOT NULL,
+    changed_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    by_user VARCHAR,
+    update_date DATE,              -- the date the progress refers to
+    field VARCHAR NOT NULL,        -- status | evidence | note | text | deadline | criterion | schools | …
+    old_value VARCHAR,
+    new_value VARCHAR
+);
+CREATE SEQUENCE criterion_id START 1;
+CREATE TABLE measure_criteria (    -- success criteria with a rating
+    id INTEGER PRIMARY KEY DEFAULT nextval('criterion_id'),
+    measure_id INTEGER NOT NULL,
+    text VARCHAR NOT NULL,
+    rating VARCHAR,                -- NULL (not rated) | met | partly | not_met
+    updated_at TIMESTAMP,
+    updated_by VARCHAR
+);
+CREATE TABLE indicator_values (
+    indicator VARCHAR NOT NULL,    -- catalogue code (shnor/domain/indicators.py)
+    territory_id INTEGER,          -- NULL with NULL school: the whole region
+    school_id INTEGER,
+    year INTEGER NOT NULL,         -- school year by its first calendar year (2021 = 2021/2022)
+    value DOUBLE NOT NULL,
+    source VARCHAR,                -- a file name, or NULL when entered by hand
+    entered_by VARCHAR,
+    entered_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE indicator_targets (
+    indicator VARCHAR NOT NULL,
+    territory_id INTEGER,          -- NULL: the region
+    year INTEGER NOT NULL,
+    target DOUBLE NOT NULL,
+    set_by VARCHAR,
+    set_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE risk_levels (
+    school_id INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    factor INTEGER NOT NULL,       -- 1..10 (shnor/domain/risks.py)
+    level VARCHAR NOT NULL,        -- high | medium | low
+    measured JSON,                 -- the values behind the level, e.g. {"share_ovz": 0.12}
+    source VARCHAR,
+    set_by VARCHAR,
+    set_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (school_id, year, factor)
+);
+CREATE TABLE partnerships (
+    school_id INTEGER NOT NULL,    -- the supported school
+    partner_id INTEGER NOT NULL,
+    since DATE,
+    reason VARCHAR,
+    ended DATE,
+    created_by VARCHAR,
+    created_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE school_support (      -- people and flags beside the registry
+    school_id INTEGER PRIMARY KEY,
+    curator VARCHAR,
+    coordinator VARCHAR,
+    is_500plus BOOLEAN DEFAULT FALSE,
+    updated_by VARCHAR,
+    updated_at TIMESTAMP
+)
+"""
+
+
 # append only: a new migration goes at the end
 MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("core schema", [_M1, _seed_catalogue, _seed_reference]),
@@ -301,4 +417,6 @@ MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("the territory a region list was uploaded for (NULL: the whole region)", [
         "ALTER TABLE region_lists ADD COLUMN territory_id INTEGER"]),
     ("official ВПР scales shipped with their source", [_ship_vpr_scales]),
+    ("roadmaps and measures, indicators and targets, risk profiles, partners and people",
+     [_M7_ROADMAPS_AND_SUPPORT]),
 ]
