@@ -30,9 +30,11 @@ def _failed(file_name: str, message: str) -> ParsedFile:
 
 
 # What the child may run, by name: every result and registry layout (the default), and the region's own list
-# of the identification page (shnor/importing/region_list.py; its RegionListFile is a ParsedFile).
+# of the identification page (shnor/importing/region_list.py; its RegionListFile is a ParsedFile), and the risk-profile
+# template (shnor/importing/risk_template.py).
 ENTRIES = {"file": ("shnor.importing.parse", "parse_file"),
-           "region_list": ("shnor.importing.region_list", "parse_region_list")}
+           "region_list": ("shnor.importing.region_list", "parse_region_list"),
+           "risk_template": ("shnor.importing.risk_template", "parse_risk_template")}
 
 
 def parse_in_child(path: str | Path, file_name: str, hints: Hints,

@@ -105,6 +105,8 @@ def _repositories(target, sql: Sql) -> None:
     target.targets = settings.TargetRepo(sql)
     target.accounts = accounts.AccountRepo(sql)
     target.audit = audit.AuditRepo(sql)
+    from shnor.store import support
+    target.support = support.SupportRepo(sql)
     from shnor.store import roadmaps
     target.roadmaps = roadmaps.RoadmapRepo(sql)
 
