@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from shnor.cli import audit, data, imports, lists, reference, schools, users
+from shnor.cli import analyses, audit, data, imports, lists, reference, schools, users
+from shnor.cli import roadmap
 from shnor.cli.common import EXIT_OK, EXIT_REFUSED, Refused, RussianArgumentParser
 from shnor.domain.permissions import Forbidden
 from shnor.store import DatabaseBusy
 
-AREAS = [data, imports, schools, lists, reference, audit, users]   # each: register(subparsers)
+AREAS = [data, imports, schools, lists, reference, audit, users, roadmap, analyses]   # each: register(subparsers)
 
 
 def build_parser() -> RussianArgumentParser:
