@@ -34,7 +34,8 @@ def _failed(file_name: str, message: str) -> ParsedFile:
 # template (shnor/importing/risk_template.py).
 ENTRIES = {"file": ("shnor.importing.parse", "parse_file"),
            "region_list": ("shnor.importing.region_list", "parse_region_list"),
-           "risk_template": ("shnor.importing.risk_template", "parse_risk_template")}
+           "risk_template": ("shnor.importing.risk_template", "parse_risk_template"),
+           "indicator_template": ("shnor.importing.indicator_template", "parse_indicator_template")}
 
 
 def parse_in_child(path: str | Path, file_name: str, hints: Hints,
