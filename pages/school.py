@@ -9,7 +9,7 @@ from shnor.ui.guard import page_guard
 user = page_guard("school")
 
 from shnor.read.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
-from shnor.ui import meeting, views  # noqa: E402
+from shnor.ui import meeting, support_views, views  # noqa: E402
 from shnor.ui.safe import md  # noqa: E402
 
 meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
@@ -124,3 +124,6 @@ else:
     st.altair_chart(marks)
     explain("Для каждой процедуры и учебного года: доли участников с отметками «2», «3», «4», «5» "
                "(для ОГЭ и ЕГЭ базового уровня «2» — ниже минимума).")
+
+# -- risk profile, partner school, curator and flags (shnor/ui/support_views.py) ----------------
+support_views.school_sections(user, school, int(school_id), name, meeting_on)
