@@ -109,6 +109,8 @@ def _repositories(target, sql: Sql) -> None:
     target.support = support.SupportRepo(sql)
     from shnor.store import roadmaps
     target.roadmaps = roadmaps.RoadmapRepo(sql)
+    from shnor.store import analyses
+    target.analyses = analyses.AnalysesRepo(sql)
     from shnor.store import indicators
     target.indicators = indicators.IndicatorRepo(sql)
 
