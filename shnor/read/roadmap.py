@@ -37,6 +37,16 @@ def _tid(v) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
+def school_id_list(v) -> list[int]:
+    """The school ids of a measure's `school_ids` cell (a list, or NULL)."""
+    if v is None or isinstance(v, (float, str)) or v is pd.NA:
+        return []
+    try:
+        return [int(x) for x in v]
+    except TypeError:
+        return []
+
+
 def visible_roadmaps(store, user: User) -> pd.DataFrame:
     """The roadmaps whose territory (None: the region) lies in the user's scope."""
     require(user, Action.READ, user.territory_id)
@@ -84,8 +94,7 @@ def school_measures(store, user: User, school_id: int, today: date | None = None
     if df.empty:
         return df
     sid = int(school_id)
-    keep = [(_tid(r) == sid) or (ids is not None and not isinstance(ids, float) and sid in [int(x) for x in ids])
-            for r, ids in zip(df["roadmap_school_id"], df["school_ids"])]
+    keep = [_tid(r) == sid or sid in school_id_list(ids) for r, ids in zip(df["roadmap_school_id"], df["school_ids"])]
     return df[keep].reset_index(drop=True)
 
 

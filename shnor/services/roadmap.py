@@ -30,6 +30,7 @@ from shnor.domain.roadmap import (MAX_NOTE, RATING_RU, STATUS_RU, MeasureChange,
                                   refusal_for_extension)
 from shnor.importing.reading import MAX_UPLOAD_BYTES, too_large_message
 from shnor.importing.sandbox import parse_in_child
+from shnor.read.roadmap import school_id_list
 from shnor.services.imports import sha256_of
 from shnor.store import Store
 
@@ -255,8 +256,7 @@ def set_measure_schools(store: Store, user: User, measure_id: int, school_ids: l
         where = _where(m)
         if where is not None and t not in (store.territories.subtree(where) or [t]):
             raise RoadmapError("Школа не относится к территории дорожной карты.")
-    old = m.get("school_ids")
-    old = sorted(int(x) for x in (old if old is not None and not isinstance(old, float) else []))
+    old = sorted(school_id_list(m.get("school_ids")))
     new = sorted(set(int(s) for s in school_ids))
     if old == new:
         return
