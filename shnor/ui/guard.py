@@ -84,6 +84,9 @@ PAGES: list[PageInfo] = [
     PageInfo("identification", "pages/identification.py", "Выявление ШНОР", ":material/fact_check:",
              "Список ШНОР на учебный год с основаниями, настройки «что если», тепловая карта, сравнение с "
              "прошлым годом, официальный список."),
+    PageInfo("indicators", "pages/indicators.py", "Показатели", ":material/monitoring:",
+             "Показатели мониторинга дорожной карты: факт против цели по территории и году, статус, динамика, "
+             "кто и из какого файла внёс значение; ввод значений, целей и загрузка шаблона."),
     PageInfo("school", "pages/school.py", "Школа", ":material/school:",
              "Карточка школы: статус по годам и почему, результаты процедур против линии 30 %, распределение отметок."),
     PageInfo("settings", "pages/settings.py", "Настройки", ":material/settings:",
