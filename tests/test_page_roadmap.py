@@ -102,3 +102,26 @@ def test_today_line_and_titles_state_the_message(roadmap_db):
     assert any("Выполнено 0 из" in s for s in specs)
     timeline = [s for s in specs if "Полоса — срок мероприятия" in s]
     assert len(timeline) == 1 and '"rule"' in timeline[0] and "strokeDash" in timeline[0] and "пунктир — сегодня" in timeline[0]
+
+
+def test_the_school_page_shows_its_measures_and_results_before_and_after(listdb_ids, tmp_path):
+    store = page_store()
+    s4 = listdb_ids["sch420004"]
+    blocks = [f"Дорожная карта МБОУ «СОШ № 4» на 2021-2022 учебный год",
+              T(["№", "Мероприятие", "Срок", "Ответственные", "Ожидаемый результат"], [
+                  M("1.", "Анализ результатов ОГЭ по русскому языку", "сентябрь 2021 г.", "зам. директора", "Справка"),
+                  M("2.", "Курсы для учителей русского языка", "по отдельному графику", "директор", "Удостоверения")])]
+    rep = service.import_roadmap(store, SYSTEM, write_docx(tmp_path / "s4.docx", blocks), school_id=s4)
+    assert rep.ok, rep.messages
+    at = page_as("school", "viewer")
+    at.query_params["school"] = str(s4)
+    at.run()
+    assert not at.exception
+    table = frame(at, "Мероприятие")
+    assert list(table["№"]) == ["1.", "2."]
+    # ОГЭ рус: 2020 5 of 10 before the work started (September 2021), 2021 4 of 10 after
+    ba = frame(at, "После")
+    row = ba.set_index("Процедура").iloc[0]
+    assert row["До"] == "50,0\u00a0% (5 из 10)" and row["После"] == "40,0\u00a0% (4 из 10)"
+    assert row["Изменение"] == "▼ доля снизилась на 10,0 п. п."
+    assert "01.09.2021" in texts(at)

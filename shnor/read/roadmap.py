@@ -16,8 +16,10 @@ from datetime import date
 import pandas as pd
 
 from shnor.domain.deadlines import FLAG_RU, KINDS, deadline_flag
+from shnor.domain.fmt import fmt_int, fmt_num, fmt_pct
 from shnor.domain.permissions import Action, User, in_scope, require
 from shnor.domain.roadmap import DUE_SOON_DEFAULT, DUE_SOON_SETTING_KEY, STATUS_ICON, STATUS_RU
+from shnor.domain.years import format_school_year, school_year_of_date
 
 MEASURE_COLUMNS = ["id", "roadmap_id", "roadmap", "territory", "number", "section", "text", "deadline_text",
                    "deadline_start", "deadline_end", "deadline_kind", "deadline_flagged", "deadline_note",
@@ -150,3 +152,58 @@ def criteria(store, user: User, measure_ids: list[int]) -> pd.DataFrame:
     visible = measures(store, user)
     allowed = set(int(i) for i in visible["id"]) if not visible.empty else set()
     return store.roadmaps.criteria(sorted(allowed & {int(i) for i in measure_ids}))
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    start: date | None               # when the school's support started (its earliest measure)
+    start_year: int | None           # the school year of that date: results of it and later are «after»
+    table: pd.DataFrame              # procedure, name, before, after, change_pp, before_label, after_label, verdict
+
+    def sentence_ru(self) -> str:
+        if self.start is None:
+            return "У школы нет мероприятий с датами: сравнить результаты до и после начала работы нельзя."
+        return (f"Работа по дорожной карте началась {self.start:%d.%m.%Y} ({format_school_year(self.start_year)} "
+                f"учебный год): «до» — результаты прежних лет, «после» — этого года и следующих.")
+
+
+def support_start(measures_df: pd.DataFrame) -> date | None:
+    """The earliest date of a school's measures: a deadline's start, or the date a status was recorded."""
+    dates = [d for d in list(measures_df.get("deadline_start", [])) + list(measures_df.get("status_date", []))
+             if isinstance(d, date)]
+    return min(dates) if dates else None
+
+
+def before_after(trends: pd.DataFrame, measures_df: pd.DataFrame) -> BeforeAfter:
+    """Per procedure of the rule: the school's share of «2» / below the minimum pooled over the results years
+    before its measures started and over the years from then on (`trends`: read.overview.procedure_trends).
+    A side without results is «нет данных», never 0."""
+    start = support_start(measures_df)
+    cols = ["procedure", "name", "before", "after", "change_pp", "before_label", "after_label", "verdict"]
+    if start is None or trends.empty:
+        return BeforeAfter(start, None, pd.DataFrame(columns=cols))
+    sy = school_year_of_date(start)
+    own = trends[(trends["series"] == "Школа") & trends["share"].notna()]
+    rows = []
+    for (proc, name), g in own.groupby(["procedure", "name"], sort=False):
+        sides = {}
+        for side, part in (("before", g[g["year"] < sy]), ("after", g[g["year"] >= sy])):
+            n = float(part["participants"].sum())
+            sides[side] = (float(part["low"].sum()) / n, int(part["low"].sum()), int(n)) if n > 0 else None
+        if sides["before"] is None and sides["after"] is None:
+            continue
+        b, a = sides["before"], sides["after"]
+        change = None if a is None or b is None else (a[0] - b[0]) * 100
+        if change is None:
+            verdict = "сравнить нельзя: " + ("нет результатов до начала" if b is None else "нет результатов после начала")
+        elif abs(change) < 0.05:
+            verdict = "без изменений"
+        else:
+            verdict = ("▼ доля снизилась на " if change < 0 else "▲ доля выросла на ") + \
+                f"{fmt_num(abs(change))} п. п."
+        rows.append({"procedure": proc, "name": name, "before": b[0] if b else None, "after": a[0] if a else None,
+                     "change_pp": change,
+                     "before_label": f"{fmt_pct(b[0])} ({fmt_int(b[1])} из {fmt_int(b[2])})" if b else "нет данных",
+                     "after_label": f"{fmt_pct(a[0])} ({fmt_int(a[1])} из {fmt_int(a[2])})" if a else "нет данных",
+                     "verdict": verdict})
+    return BeforeAfter(start, sy, pd.DataFrame(rows, columns=cols))

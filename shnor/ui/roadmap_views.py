@@ -143,3 +143,41 @@ def history_table(hist: pd.DataFrame, with_measure: bool = False) -> pd.DataFram
         out.insert(0, "Мероприятие", [(f"{n} " if n else "") + str(t).replace("\n", " ")[:80]
                                       for n, t in zip(hist["number"].fillna(""), hist["text"].fillna(""))])
     return out
+
+
+def school_section(user, school_id: int, trends: pd.DataFrame, meeting_on: bool = False) -> None:
+    """The school page's roadmap block: its measures and their state, and its results before and after its
+    measures started."""
+    import streamlit as st
+
+    from shnor.read import roadmap as read
+    from shnor.ui.db import get_store
+
+    store = get_store()
+    st.subheader("Мероприятия дорожной карты")
+    df = read.school_measures(store, user, school_id)
+    if df.empty:
+        st.caption("Мероприятий, которые касаются школы, нет. Их связывают со школой на странице «Дорожная карта» "
+                   "(поле «Школы» мероприятия) или загружают дорожную карту самой школы.")
+        return
+    p = read.progress(df)
+    a, b, c = st.columns(3)
+    a.metric("Мероприятий школы", fmt_int(p.total), border=True)
+    b.metric("Выполнено", f"{fmt_int(p.done)} из {fmt_int(p.total - p.cancelled)}", border=True)
+    c.metric("⚠ Просрочено", fmt_int(p.overdue), border=True)
+    st.dataframe(table(df)[["№", "Мероприятие", "Срок (как в документе)", "Состояние", "Ответственные",
+                            "Подтверждение"]], hide_index=True, width="stretch",
+                 column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
+    if st.button("Открыть дорожную карту", key="school_roadmap_link", icon=":material/event_note:"):
+        st.switch_page("pages/roadmap.py")
+    ba = read.before_after(trends, df)
+    st.markdown("**Результаты до и после начала работы**")
+    if not meeting_on:
+        st.caption(ba.sentence_ru() + " Доля — участники с «2» (ВПР) или ниже минимума (ОГЭ, ЕГЭ) за все годы "
+                   "каждой стороны вместе.")
+    if ba.table.empty:
+        st.caption("Результатов для сравнения нет.")
+    else:
+        st.dataframe(pd.DataFrame({"Процедура": ba.table["name"], "До": ba.table["before_label"],
+                                   "После": ba.table["after_label"], "Изменение": ba.table["verdict"]}),
+                     hide_index=True, width="stretch")
