@@ -8,7 +8,7 @@ DB := $(if $(SHNOR_DB),$(SHNOR_DB),$(DEMO_DB))
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps test-deps chromium demo bench clean
+.PHONY: run test deps test-deps chromium libreoffice demo bench clean
 
 $(VENV)/.deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ $(VENV)/.test-deps: $(VENV)/.deps requirements-test.txt
 	touch $@
 
 deps: $(VENV)/.deps
-test-deps: $(VENV)/.test-deps chromium
+test-deps: $(VENV)/.test-deps chromium libreoffice
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# the Word documents are rendered to PDF and PNG in the tests (LibreOffice without a GUI) and the fonts they use
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-liberation fonts-dejavu-core poppler-utils; }
 
 $(DEMO_DB): | $(VENV)/.deps
 	$(PY) -m shnor --db $(DEMO_DB) demo
