@@ -66,6 +66,10 @@ RISK_LEVELS_SET = _kind("risk_levels", "изменён рисковый проф
 PARTNER_SET = _kind("partner_set", "назначена школа-партнёр", True)
 PARTNER_ENDED = _kind("partner_end", "завершено партнёрство", True)
 SUPPORT_SET = _kind("school_support", "куратор, координатор, признаки школы", True)
+INTERVIEW_SAVED = _kind("interview_saved", "запись собеседования", True)
+INTERVIEW_REMOVED = _kind("interview_removed", "удалена запись собеседования", True)
+REPORT_TEMPLATE_SET = _kind("report_template", "загружен бланк документа", False)
+REPORT_WRITTEN = _kind("report_written", "сформирован документ", False)
 # accounts: no figure changes
 LOGIN = _kind("login", "вход", False)
 LOGOUT = _kind("logout", "выход", False)

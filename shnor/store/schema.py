@@ -406,6 +406,37 @@ CREATE TABLE school_support (      -- people and flags beside the registry
 """
 
 
+_M8_INTERVIEWS_AND_TEMPLATES = """
+CREATE SEQUENCE interview_id START 1;
+CREATE TABLE interviews (          -- «собеседования» with a school's head
+    id INTEGER PRIMARY KEY DEFAULT nextval('interview_id'),
+    school_id INTEGER NOT NULL,
+    held_on DATE NOT NULL,
+    participants VARCHAR NOT NULL DEFAULT '',
+    findings VARCHAR NOT NULL DEFAULT '',      -- what was found
+    decisions VARCHAR NOT NULL DEFAULT '',
+    follow_up VARCHAR NOT NULL DEFAULT '',     -- follow-up measures as written
+    created_by VARCHAR,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    updated_by VARCHAR,
+    updated_at TIMESTAMP
+);
+CREATE TABLE interview_measures (  -- follow-up measures linked to the roadmap
+    interview_id INTEGER NOT NULL,
+    measure_id INTEGER NOT NULL,
+    PRIMARY KEY (interview_id, measure_id)
+);
+CREATE TABLE report_templates (    -- a department's own letterhead (.docx) per document kind
+    kind VARCHAR PRIMARY KEY,      -- spravka | school | interviews | list
+    file_name VARCHAR NOT NULL,
+    content BLOB NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    uploaded_by VARCHAR,
+    uploaded_at TIMESTAMP DEFAULT current_timestamp
+)
+"""
+
+
 # append only: a new migration goes at the end
 MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("core schema", [_M1, _seed_catalogue, _seed_reference]),
@@ -419,4 +450,5 @@ MIGRATIONS: list[tuple[str, list[str | Callable]]] = [
     ("official ВПР scales shipped with their source", [_ship_vpr_scales]),
     ("roadmaps and measures, indicators and targets, risk profiles, partners and people",
      [_M7_ROADMAPS_AND_SUPPORT]),
+    ("interview records and the departments' own document templates", [_M8_INTERVIEWS_AND_TEMPLATES]),
 ]
