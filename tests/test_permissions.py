@@ -20,7 +20,7 @@ EXPECTED = {
     Action.REGION_LIST: "mha", Action.RULE_SETTINGS: "a R", Action.TARGETS: "a R", Action.SCALES: "a R",
     Action.THRESHOLDS: "a R", Action.TERRITORIES: "a R", Action.USERS: "a R", Action.AUDIT_READ: "a R",
     Action.ROADMAP: "m a", Action.MEASURE_STATUS: "m a", Action.INDICATOR_VALUES: "m a",
-    Action.INDICATOR_TARGETS: "ha", Action.RISK_PROFILES: "m a", Action.PARTNERS: "mha", Action.INTERVIEWS: "mha", Action.REPORTS: "vmha",
+    Action.INDICATOR_TARGETS: "ha", Action.RISK_PROFILES: "m a", Action.PARTNERS: "mha", Action.INTERVIEWS: "mha", Action.REPORTS: "vmha", Action.REPORT_TEMPLATES: "a R",
     Action.BACKUP: "a R",
 }
 ROLE_LETTER = {"viewer": "v", "methodist": "m", "head": "h", "admin": "a"}

@@ -48,6 +48,7 @@ class Action(str, Enum):
     PARTNERS = "partners"
     INTERVIEWS = "interviews"                # interview records with school heads
     REPORTS = "reports"                      # write documents (справки, lists, packs)
+    REPORT_TEMPLATES = "report_templates"    # upload the department's own .docx letterhead
     BACKUP = "backup"                        # backup and restore of the database
 
 
@@ -64,7 +65,8 @@ ACTION_RU: dict[Action, str] = {
     Action.INDICATOR_VALUES: "вводить значения показателей",
     Action.INDICATOR_TARGETS: "устанавливать целевые значения показателей", Action.RISK_PROFILES: "вести рисковые профили",
     Action.PARTNERS: "назначать школы-партнёры", Action.INTERVIEWS: "вести записи собеседований",
-    Action.REPORTS: "формировать документы", Action.BACKUP: "создавать и восстанавливать резервные копии",
+    Action.REPORTS: "формировать документы", Action.REPORT_TEMPLATES: "загружать бланки документов",
+    Action.BACKUP: "создавать и восстанавливать резервные копии",
 }
 
 _ALL = frozenset(ROLES)
@@ -99,13 +101,14 @@ TABLE: dict[Action, frozenset[str]] = {
     Action.PARTNERS: _M_H_A,
     Action.INTERVIEWS: _M_H_A,
     Action.REPORTS: _ALL,
+    Action.REPORT_TEMPLATES: _A,
     Action.BACKUP: _A,
 }
 
 # only an admin bound to no territory: these change figures of every territory
 REGION_WIDE: frozenset[Action] = frozenset({
     Action.MOVE_SCHOOL, Action.RULE_SETTINGS, Action.TARGETS, Action.SCALES, Action.THRESHOLDS,
-    Action.TERRITORIES, Action.USERS, Action.AUDIT_READ, Action.BACKUP})
+    Action.TERRITORIES, Action.USERS, Action.AUDIT_READ, Action.BACKUP, Action.REPORT_TEMPLATES})
 
 # a bound user acts only on what they made themselves
 OWN_ONLY: frozenset[Action] = frozenset({Action.UNDO_IMPORT})
