@@ -89,14 +89,20 @@ def similar_table(results: pd.DataFrame, schools: pd.DataFrame, region: pd.DataF
     terr_of = region_schools.set_index("id")["territory_id"]
     x["territory_id"] = [terr_of.get(s) for s in x["school_id"]]
     keys = ["procedure", "year"]
-    terr = x.groupby(["territory_id"] + keys)[["low_count", "participants"]].sum()
-    reg = x.groupby(keys)[["low_count", "participants"]].sum()
+    tg = x.groupby(["territory_id"] + keys)[["low_count", "participants"]].sum()
+    terr = {k: (int(a), int(b)) for k, a, b in zip(tg.index, tg["low_count"], tg["participants"])}
+    rg_ = x.groupby(keys)[["low_count", "participants"]].sum()
+    reg = {k: (int(a), int(b)) for k, a, b in zip(rg_.index, rg_["low_count"], rg_["participants"])}
 
-    cache: dict[tuple[str, ...], pd.DataFrame] = {}
+    cache: dict[tuple[str, ...], dict[tuple, tuple[int, int, int]]] = {}
 
-    def grouped(used: tuple[str, ...]) -> pd.DataFrame:
+    def grouped(used: tuple[str, ...]) -> dict[tuple, tuple[int, int, int]]:
+        """(procedure, year, *features) -> (low, participants, schools) over the region."""
         if used not in cache:
-            cache[used] = x.groupby(keys + list(used))[["low_count", "participants"]].agg(["sum", "count"])
+            g = x.groupby(keys + list(used)).agg(low=("low_count", "sum"), n=("participants", "sum"),
+                                                 schools=("school_id", "size"))
+            cache[used] = {(k if isinstance(k, tuple) else (k,)): (int(a), int(b), int(c))
+                           for k, a, b, c in zip(g.index, g["low"], g["n"], g["schools"])}
         return cache[used]
 
     wanted = set(zip(results["school_id"].astype(int), results["procedure"], results["year"].astype(int)))
@@ -109,17 +115,14 @@ def similar_table(results: pd.DataFrame, schools: pd.DataFrame, region: pd.DataF
         own_missing = [f for f in FEATURES if f not in missing and f != "size" and getattr(row, f) == ""]
         for i in range(len(DROP_ORDER) + 1):
             used = tuple(f for f in FEATURES if f not in DROP_ORDER[:i] and f not in missing and f not in own_missing)
-            g = grouped(used)
-            k = (row.procedure, row.year, *[getattr(row, f) for f in used])
-            cnt = int(g.loc[k, ("participants", "count")]) - 1
-            chosen = (used, k, g, cnt)
+            group = grouped(used)[(row.procedure, row.year, *[getattr(row, f) for f in used])]
+            cnt = group[2] - 1
             if cnt >= MIN_PEERS:
                 break
-        used, k, g, cnt = chosen
-        peer_low = int(g.loc[k, ("low_count", "sum")]) - int(row.low_count)
-        peer_n = int(g.loc[k, ("participants", "sum")]) - int(row.participants)
-        t = terr.loc[(row.territory_id, row.procedure, row.year)]
-        rg = reg.loc[(row.procedure, row.year)]
+        peer_low = group[0] - int(row.low_count)
+        peer_n = group[1] - int(row.participants)
+        t_low, t_n = terr[(row.territory_id, row.procedure, row.year)]
+        r_low, r_n = reg[(row.procedure, row.year)]
         share = int(row.low_count) / int(row.participants)
         peer_share = peer_low / peer_n if peer_n else None
         rows.append({
@@ -127,8 +130,7 @@ def similar_table(results: pd.DataFrame, schools: pd.DataFrame, region: pd.DataF
             "year": int(row.year), "participants": int(row.participants), "low_count": int(row.low_count),
             "share": share, "basis_ru": _basis(row, used), "not_used_ru": _not_used(used, missing, own_missing),
             "peers": cnt, "peer_low": peer_low, "peer_participants": peer_n, "peer_share": peer_share,
-            "territory_share": int(t["low_count"]) / int(t["participants"]),
-            "region_share": int(rg["low_count"]) / int(rg["participants"]),
+            "territory_share": t_low / t_n, "region_share": r_low / r_n,
             "diff_pp": None if peer_share is None else (share - peer_share) * 100,
             "position_ru": _position(share, peer_share, cnt)})
     return pd.DataFrame(rows, columns=COLUMNS)
