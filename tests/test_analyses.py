@@ -367,6 +367,12 @@ def test_similar_schools_by_hand():
     assert t.at[8, "basis_ru"] == "10–24 участника"
     assert "не учтено, чтобы набралось не менее 5 похожих школ: местность, тип" in t.at[8, "not_used_ru"]
     assert t.at[8, "position_ru"].startswith("на уровне похожих школ")   # 10 % vs 14,3 %: within 5 p.p.
+    # the peers themselves, lowest share first
+    rows = sm.similar_table(res, reg)
+    p8 = sm.peers_of(rows[rows["school_id"] == 8].iloc[0], res, reg)
+    assert list(p8["school_id"]) == [2, 3, 4, 5, 6, 7, 1]
+    p1 = sm.peers_of(rows[rows["school_id"] == 1].iloc[0], res, reg)
+    assert sorted(p1["school_id"]) == [2, 3, 4, 5, 6, 7] and p1["share"].tolist() == [0.1] * 6
 
 
 def test_similar_says_what_the_registry_lacks():
@@ -417,6 +423,9 @@ def test_forecast_by_hand():
     text = f.sentence()
     assert text.startswith("Оценка: если у каждой школы") and "2022/2023" in text
     assert "около 1 из 3 школ" in text and "У 1 школы нет результатов за 2021/2022" in text
+    assert "только один год" not in text
+    one = fc.forecast(hist[hist["year"] == 2021], [1, 2, 3], 2021, RuleSettings())
+    assert "У 2 из 2 результатов есть только один год данных" in one.sentence()
 
 
 def test_forecast_trend_and_variant():

@@ -212,3 +212,4 @@ def test_forecast_on_one_year_of_data_is_flat_and_ranged(store):
     assert v.current_shnor == 95
     assert round(f.expected) == 182
     assert "Оценка" in v.sentence() and "Цель на 2021/2022 не задана" in v.sentence()
+    assert "есть только один год данных — для них доля принята неизменной" in v.sentence()

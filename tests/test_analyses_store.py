@@ -214,6 +214,10 @@ def test_similar_view_by_hand(db):
     assert set(south.table["school_id"]) == {ids[4], ids[5]}
     r4 = south.table.set_index("school_id").loc[ids[4]]
     assert r4["peers"] == 4 and r4["peer_share"] == pytest.approx(27 / 125)     # peers from the whole region
+    named, outside = south.peers(ids[4], "VPR-MATH-5")
+    assert named["school_id"].tolist() == [ids[5]] and outside == 3                 # others are counted, not named
+    named, outside = v.peers(ids[1], "VPR-MATH-5")
+    assert named["school_id"].tolist() == [ids[2], ids[3], ids[4], ids[5]] and outside == 0   # 20 %, 20 %, 40 %, 40 %
     assert "Похожие школы" in v.download().columns
 
 

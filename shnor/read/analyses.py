@@ -224,6 +224,21 @@ class SimilarView:
     year: int
     territory_id: int | None
     table: pd.DataFrame             # similar.COLUMNS + names
+    region: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)          # the results peers come from
+    region_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    names: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)           # the schools in scope
+
+    def peers(self, school_id: int, procedure: str) -> tuple[pd.DataFrame, int]:
+        """The peer schools of a school's result that are in scope (names, participants, low count, share,
+        lowest share first) and how many peers are outside the scope (counted in the figures, not named)."""
+        rows = self.table[(self.table["school_id"] == school_id) & (self.table["procedure"] == procedure)]
+        if rows.empty:
+            return pd.DataFrame(columns=["school_id", "school_code", "short_name", "territory", "participants",
+                                         "low_count", "share"]), 0
+        p = sim.peers_of(rows.iloc[0], self.region, self.region_schools)
+        named = p.merge(self.names, on="school_id", how="inner")
+        return named[["school_id", "school_code", "short_name", "territory", "participants", "low_count",
+                      "share"]].reset_index(drop=True), len(p) - len(named)
 
     def download(self) -> pd.DataFrame:
         t = self.table
@@ -253,7 +268,7 @@ def similar_schools(store: Store, user: User, year: int, territory_id: int | Non
     table = sim.similar_table(mine, region_schools[region_schools["id"].isin(names["school_id"])], region,
                               region_schools)
     table = _named(table, names).sort_values(["territory", "short_name", "procedure"]).reset_index(drop=True)
-    return SimilarView(year, tid, table)
+    return SimilarView(year, tid, table, region, region_schools, names)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -176,6 +176,11 @@ class Forecast:
             goal = fmt_pct(self.target, 0 if round(self.target * 100, 6) == int(round(self.target * 100)) else 1)
             text += (f" Цель {goal} (не более {fmt_int(self.allowed)} ШНОР) достигается с вероятностью около "
                      f"{fmt_pct(self.p_meet, 0)}.")
+        flat = int((self.projections["years"] == 1).sum()) if not self.projections.empty else 0
+        if flat:
+            total = len(self.projections)
+            text += (f" У {fmt_int(flat)} из {fmt_int(total)} результатов есть только один год данных — для них доля "
+                     "принята неизменной.")
         if self.without_projection:
             k = self.without_projection
             text += (f" У {fmt_int(k)} {plural(k, 'школы', 'школ', 'школ')} нет результатов за "

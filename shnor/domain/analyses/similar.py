@@ -28,7 +28,7 @@ DROP_ORDER = ("type", "shnsu", "rural", "size")       # dropped one by one while
 LEVEL_PP = 5.0                                        # within ±5 p.p. of the peers: «на уровне»
 
 COLUMNS = ["school_id", "territory_id", "procedure", "year", "participants", "low_count", "share", "basis_ru",
-           "not_used_ru", "peers", "peer_low", "peer_participants", "peer_share", "territory_share",
+           "not_used_ru", "features", "peers", "peer_low", "peer_participants", "peer_share", "territory_share",
            "region_share", "diff_pp", "position_ru"]
 
 
@@ -129,6 +129,7 @@ def similar_table(results: pd.DataFrame, schools: pd.DataFrame, region: pd.DataF
             "school_id": int(row.school_id), "territory_id": row.territory_id, "procedure": row.procedure,
             "year": int(row.year), "participants": int(row.participants), "low_count": int(row.low_count),
             "share": share, "basis_ru": _basis(row, used), "not_used_ru": _not_used(used, missing, own_missing),
+            "features": {f: getattr(row, f) for f in used},
             "peers": cnt, "peer_low": peer_low, "peer_participants": peer_n, "peer_share": peer_share,
             "territory_share": t_low / t_n, "region_share": r_low / r_n,
             "diff_pp": None if peer_share is None else (share - peer_share) * 100,
@@ -176,3 +177,19 @@ def peers_sentence(row: pd.Series | dict) -> str:
                f"({get('basis_ru')}) — {fmt_share(int(get('peer_low')), int(get('peer_participants')))}")
     return f"{head}; {mid}; по территории — {fmt_num(get('territory_share') * 100, 1)} %, по региону — " \
            f"{fmt_num(get('region_share') * 100, 1)} %."
+
+
+def peers_of(row: pd.Series | dict, region: pd.DataFrame, region_schools: pd.DataFrame) -> pd.DataFrame:
+    """The peer schools of one row of `similar_table` (same procedure and year, the same values of the features
+    it used), the school itself excluded: school_id, participants, low_count, share — from the same `region`
+    and `region_schools` the table was made from."""
+    feats, _ = _feature_values(region_schools)
+    r = region[(region["procedure"] == row["procedure"]) & (region["year"] == row["year"])
+               & (region["participants"].fillna(0) > 0) & (region["school_id"] != row["school_id"])]
+    x = r[["school_id", "participants", "low_count"]].astype({"participants": int, "low_count": int}).merge(
+        feats, left_on="school_id", right_index=True, how="left")
+    x["size"] = [size_band(int(n)) for n in x["participants"]]
+    for f, v in dict(row["features"]).items():
+        x = x[x[f].fillna("") == v]
+    x = x.assign(share=x["low_count"] / x["participants"])
+    return x[["school_id", "participants", "low_count", "share"]].sort_values(["share", "school_id"]).reset_index(drop=True)
