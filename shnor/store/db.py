@@ -113,6 +113,8 @@ def _repositories(target, sql: Sql) -> None:
     target.analyses = analyses.AnalysesRepo(sql)
     from shnor.store import indicators
     target.indicators = indicators.IndicatorRepo(sql)
+    from shnor.store import templates
+    target.templates = templates.TemplateRepo(sql)
     from shnor.store import interviews
     target.interviews = interviews.InterviewRepo(sql)
 
