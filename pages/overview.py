@@ -10,7 +10,7 @@ user = page_guard("overview")
 
 from shnor.domain.fmt import fmt_int, fmt_pct  # noqa: E402  (after the guard: nothing runs for a stranger)
 from shnor.read.overview import fmt_target, years_span  # noqa: E402
-from shnor.ui import meeting, views  # noqa: E402
+from shnor.ui import attention_views, meeting, views  # noqa: E402
 from shnor.ui.safe import md  # noqa: E402
 from shnor.domain.years import format_school_year as sy  # noqa: E402
 
@@ -130,6 +130,9 @@ def school_table(df, key: str, columns: dict[str, str]) -> None:
     if rows:
         st.switch_page("pages/school.py", query_params={"school": str(int(df["id"].iloc[rows[0]]))})
 
+
+# -- what needs attention: measures, indicators, risks (shnor/ui/attention_views.py) --------------
+attention_views.section(user, year, territory_id, meeting_on)
 
 # -- risk group ----------------------------------------------------------------------------------
 st.subheader(f"Группа риска: {views.n_schools(len(data.risk))}")
