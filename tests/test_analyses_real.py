@@ -21,7 +21,7 @@ import pytest
 from conftest import REALDATA, realdata
 
 from shnor.domain.analyses import exit as ex
-from shnor.domain.analyses import objectivity as ob
+from shnor.domain.analyses import similar as sm
 from shnor.domain.permissions import SYSTEM
 from shnor.domain.rule import SHNOR, RuleSettings, identify_shnor
 from shnor.domain.scales import VPR_SCALES_2021
@@ -194,8 +194,7 @@ def test_similar_schools_say_the_registry_has_no_type_or_place(store):
     assert len(t) == 2532
     assert t["not_used_ru"].str.contains("городская или сельская — нет в реестре").all()
     assert t["not_used_ru"].str.contains("тип школы — нет в реестре").all()
-    assert set(t["basis_ru"]) <= {label for _, _, label in __import__(
-        "shnor.domain.analyses.similar", fromlist=["SIZE_BANDS"]).SIZE_BANDS} | {"все школы региона с этой работой"}
+    assert set(t["basis_ru"]) <= {label for _, _, label in sm.SIZE_BANDS} | {"все школы региона с этой работой"}
     # the peers pool: own + peers = the school's band (schools and pupils add up)
     r = t.iloc[0]
     band = t[(t["procedure"] == r["procedure"]) & (t["basis_ru"] == r["basis_ru"])]
