@@ -45,7 +45,8 @@ def test_viewer_sees_profile_partner_suggestions_but_no_controls(small_db):
     at = open_school(path, ids[1], role="viewer")
     assert subheaders(at)[-3:] == ["Рисковый профиль", "Школа-партнёр", "Куратор, координатор, признаки"]
     profile = [t.value for t in at.table if "Фактор риска" in t.value.columns][0]
-    assert list(profile["Уровень"])[3] == "🔴 высокий" and list(profile["Уровень"])[7] == "🟠 средний"
+    assert list(profile["Уровень"])[3] == ":red-badge[:material/arrow_upward: высокий]"
+    assert list(profile["Уровень"])[7] == ":orange-badge[:material/drag_handle: средний]"
     assert list(profile["Уровень"])[0] == "не оценён"
     assert "12,5" in list(profile["Измеренные значения"])[3]
     md_text = "\n".join(m.value for m in at.markdown)
@@ -70,23 +71,25 @@ def test_methodist_enters_risk_levels_and_pairs_a_suggested_partner(small_db):
     assert not at.exception
     assert [s.value for s in at.success] == ["Рисковый профиль на 2024/2025 сохранён: изменено 2 фактора."]
     profile = [t.value for t in at.table if "Фактор риска" in t.value.columns][0]
-    assert list(profile["Уровень"])[7] == "🔴 высокий"
+    assert list(profile["Уровень"])[7].endswith(" высокий]")
     assert "доля обучающихся группы риска — 18,0" in list(profile["Измеренные значения"])[7]
 
     pair = [b for b in at.button if b.label == "Назначить партнёром" and b.key == f"pair_{ids[1]}_{ids[10]}"]
     pair[0].click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["«Школа №10» назначена школой-партнёром."]
+    assert [s.value for s in at.success] == ["Школа-партнёр назначена: Школа №10."]
     md_text = "\n".join(m.value for m in at.markdown)
     assert "**Школа №10** · Северный район · с " in md_text
     assert any(c.value.startswith("Основание: Стабильно высокие результаты") for c in at.caption)
     # the partner's results beside the school's: a chart and a table
     chart = [s for s in specs(at) if "партнёр" in str(s.get("title", {}).get("text", ""))]
-    assert chart and chart[0]["title"]["text"] == ("Низких результатов за все годы: Школа №1 — 4, "
-                                                  "партнёр Школа №10 — 0")
+    assert chart and chart[0]["title"]["text"] == "Школа №1: 4 результата на пороге 30 % или выше — у партнёра (Школа №10): 0"
     side = [d.value for d in at.dataframe if "Эта школа" in d.value.columns][0].set_index(["Процедура", "Учебный год"])
     assert side.loc[("ВПР, математика, 5 кл.", "2023/2024"), "Партнёр"] == "5,0\u00a0% «2» (1 из 20)"
     assert buttons(at, "Завершить партнёрство")
+    # the partner is not offered again; the other candidates wait in an expander
+    assert not [b for b in at.button if b.key == f"pair_{ids[1]}_{ids[10]}"]
+    assert "Другие кандидаты в партнёры (4)" in expanders(at)
 
 
 def test_head_pairs_and_appoints_but_does_not_rate_risks(small_db):
@@ -111,7 +114,7 @@ def test_refusal_is_shown_in_russian(small_db):
     at.selectbox(key=f"partner_other_pick_{ids[1]}").set_value(ids[2])    # another ШНОР
     [b for b in at.button if b.label == "Назначить партнёром" and not str(b.key).startswith("pair_")][0].click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("«Школа №2» сама в списке ШНОР на 2024/2025")
+    assert at.error[0].value.startswith("Школа №2 — сама в списке ШНОР на 2024/2025")
 
 
 def test_bound_methodist_gets_suggestions_of_their_territory(small_db):

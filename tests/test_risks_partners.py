@@ -67,7 +67,7 @@ def test_measured_values_checked_and_stored_as_fractions():
         risks.check_measured(4, {"parents_meetings_share": 50})
     assert risks.measured_text(4, {"ovz_share": 0.125}) == f"доля обучающихся с ОВЗ — 12,5{NBSP}%"
     assert risks.MEASURES["internet_mbps"][1].show(50.0) == "50 Мбит/с"
-    assert risks.level_label("high") == "🔴 высокий" and risks.level_label(None) == "не оценён"
+    assert risks.level_label("high") == "▲ высокий" and risks.level_label(None) == "не оценён"
 
 
 def test_most_common_orders_by_high_then_medium():
@@ -127,8 +127,8 @@ def test_why_not_partner():
     target = facts(1, status=SHNOR)
     assert "самой себе" in pt.why_not_partner(target, target, YEAR)
     assert pt.why_not_partner(target, facts(2, status=SHNOR), YEAR) == (
-        "«Школа 2» сама в списке ШНОР на 2024/2025 — партнёром назначается школа со стабильно высокими результатами.")
-    assert "в группе риска" in pt.why_not_partner(target, facts(3, status=RISK), YEAR)
+        "Школа 2 — сама в списке ШНОР на 2024/2025: партнёром назначается школа со стабильно высокими результатами.")
+    assert "Школа 3 — в группе риска" in pt.why_not_partner(target, facts(3, status=RISK), YEAR)
     assert "не действует в 2023/2024" in pt.why_not_partner(target, facts(4, active=False, status=None), YEAR)
     assert pt.why_not_partner(target, facts(5, stably_high=False), YEAR) is None   # officials may choose
 
@@ -166,7 +166,7 @@ def test_methodist_enters_risk_levels_and_reads_the_profile(region):
     p = rs.risk_profile(store, M, ids[1])
     assert p.year == YEAR and p.years == [YEAR] and p.rated == 3
     t = p.table.set_index("factor")
-    assert t.loc[4, "level_ru"] == "🔴 высокий" and t.loc[4, "measured_ru"] == f"доля обучающихся с ОВЗ — 12,5{NBSP}%"
+    assert t.loc[4, "level_ru"] == "▲ высокий" and t.loc[4, "measured_ru"] == f"доля обучающихся с ОВЗ — 12,5{NBSP}%"
     assert t.loc[1, "level_ru"] == "не оценён"
     assert p.sentence_ru() == "2024/2025: высокий риск — 2 фактора (оценено 3 из 10): «Ученики с ОВЗ», «Дисциплина»."
     # the same again changes nothing (no event); clearing one factor removes it
@@ -224,11 +224,11 @@ def test_partner_must_be_another_school_and_not_a_shnor(region):
         sv.pair_partner(store, M, ids[1], ids[1])
     with pytest.raises(sv.SupportError) as exc:
         sv.pair_partner(store, M, ids[1], ids[2])
-    assert str(exc.value) == ("«Школа №2» сама в списке ШНОР на 2024/2025 — партнёром назначается школа со стабильно "
+    assert str(exc.value) == ("Школа №2 — сама в списке ШНОР на 2024/2025: партнёром назначается школа со стабильно "
                               "высокими результатами.")
-    with pytest.raises(sv.SupportError, match="«Школа №3» в группе риска на 2024/2025"):
+    with pytest.raises(sv.SupportError, match="Школа №3 — в группе риска на 2024/2025"):
         sv.pair_partner(store, M, ids[1], ids[3])
-    with pytest.raises(sv.SupportError, match="«Школа №11» не действует в 2023/2024"):
+    with pytest.raises(sv.SupportError, match="Школа №11 не действует в 2023/2024"):
         sv.pair_partner(store, M, ids[1], ids[11])
     with pytest.raises(sv.SupportError, match="не найдена"):
         sv.pair_partner(store, M, ids[1], 9999)

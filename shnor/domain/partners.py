@@ -92,13 +92,13 @@ def why_not_partner(target: SchoolFacts, partner: SchoolFacts, list_year: int) -
     if partner.id == target.id:
         return "Школа не может быть партнёром самой себе: выберите другую школу."
     if not partner.active:
-        return (f"«{partner.name}» не действует в {format_school_year(list_year - 1)} — партнёром назначается "
+        return (f"{partner.name} не действует в {format_school_year(list_year - 1)}: партнёром назначается "
                 "действующая школа.")
     if partner.status == SHNOR:
-        return (f"«{partner.name}» сама в списке ШНОР на {year} — партнёром назначается школа со стабильно "
+        return (f"{partner.name} — сама в списке ШНОР на {year}: партнёром назначается школа со стабильно "
                 "высокими результатами.")
     if partner.status == RISK:
-        return (f"«{partner.name}» в группе риска на {year} — партнёром назначается школа со стабильно "
+        return (f"{partner.name} — в группе риска на {year}: партнёром назначается школа со стабильно "
                 "высокими результатами.")
     return None
 

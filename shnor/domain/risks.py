@@ -24,8 +24,9 @@ from shnor.domain.fmt import fmt_int, fmt_num, fmt_pct
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 LEVELS: tuple[str, ...] = (HIGH, MEDIUM, LOW)
 LEVEL_RU = {HIGH: "высокий", MEDIUM: "средний", LOW: "низкий"}
-# an icon beside the word (the word carries the meaning; the icon lets a table be scanned at a glance)
-LEVEL_ICON = {HIGH: "🔴", MEDIUM: "🟠", LOW: "🟢"}
+# a sign beside the word (the word carries the meaning; the sign lets a table be scanned at a glance). Plain
+# geometric characters, not emoji: every font has them (Debian Chromium without an emoji font shows boxes)
+LEVEL_ICON = {HIGH: "▲", MEDIUM: "●", LOW: "▼"}
 NOT_RATED_RU = "не оценён"
 
 SHARE, COUNT, NUMBER = "share", "count", "number"
@@ -218,7 +219,7 @@ def measured_text(number: int, measured: dict | None) -> str:
 
 
 def level_label(level: str | None) -> str:
-    """«🔴 высокий», or «не оценён» for no level."""
+    """«▲ высокий», or «не оценён» for no level."""
     return NOT_RATED_RU if level is None else f"{LEVEL_ICON[level]} {LEVEL_RU[level]}"
 
 

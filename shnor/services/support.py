@@ -206,7 +206,7 @@ def pair_partner(store: Store, user: User, school_id: int, partner_id: int, reas
         raise SupportError(refusal)
     current = store.support.partnerships(school_id=school_id, active_only=True)
     if not current.empty and int(current.iloc[0]["partner_id"]) == partner_id:
-        raise SupportError(f"«{facts[partner_id].name}» уже партнёр этой школы.")
+        raise SupportError(f"{facts[partner_id].name} — уже партнёр этой школы.")
     if reason is None:
         _, _, _, _, reason = pt.reason(facts[school_id], facts[partner_id], list_year)
     with store.unit(user) as u:

@@ -34,7 +34,7 @@ from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.safe import md
 
 TTL = 900
-FLASH = "_support_flash"
+FLASH, SECTION = "_support_flash", "_support_section"
 YEAR_KEY = "support_risk_year"
 REFUSED = (sv.SupportError, risks.RiskError, Forbidden)
 
@@ -91,13 +91,17 @@ def _may(user: User, action: Action, school: pd.Series) -> bool:
 
 
 def _flash(kind: str, markdown: str) -> None:
-    """A message for the next run; data inside `markdown` must be md()-escaped."""
-    st.session_state[FLASH] = (kind, markdown)
+    """A message for the next run, shown at the top of the section where the action was taken (the one being
+    drawn now); data inside `markdown` must be md()-escaped."""
+    st.session_state[FLASH] = (st.session_state.get(SECTION), kind, markdown)
 
 
-def _show_flash() -> None:
-    if FLASH in st.session_state:
-        kind, text = st.session_state.pop(FLASH)
+def _section(name: str) -> None:
+    """Start a section: remember it (for _flash) and show a message left for it by the previous run."""
+    st.session_state[SECTION] = name
+    pending = st.session_state.get(FLASH)
+    if pending and pending[0] == name:
+        _, kind, text = st.session_state.pop(FLASH)
         (st.success if kind == "ok" else st.error)(text)
 
 
@@ -105,6 +109,19 @@ def _changed(message: str) -> None:
     data_changed()
     _flash("ok", message)
     st.rerun()
+
+
+LEVEL_BADGE = {risks.HIGH: ("red", "arrow_upward"), risks.MEDIUM: ("orange", "drag_handle"),
+               risks.LOW: ("green", "arrow_downward")}
+
+
+def level_badge(level: str | None) -> str:
+    """A level as Streamlit Markdown: a coloured badge with an arrow and the word (the word carries the meaning;
+    material icons come with Streamlit, so they show on any machine). «не оценён» for no level."""
+    if not isinstance(level, str) or level not in LEVEL_BADGE:
+        return risks.NOT_RATED_RU
+    colour, icon = LEVEL_BADGE[level]
+    return f":{colour}-badge[:material/{icon}: {risks.LEVEL_RU[level]}]"
 
 
 def _date(d) -> str:
@@ -118,7 +135,6 @@ def _date(d) -> str:
 # ---------------------------------------------------------------------------------------------
 def school_sections(user: User, school: pd.Series, school_id: int, name: str, meeting_on: bool) -> None:
     """Risk profile, partner, curator/coordinator and flags of one school (pages/school.py)."""
-    _show_flash()
     risk_section(user, school, school_id, meeting_on)
     partner_section(user, school, school_id, name, meeting_on)
     people_section(user, school, school_id, meeting_on)
@@ -127,6 +143,7 @@ def school_sections(user: User, school: pd.Series, school_id: int, name: str, me
 # -- risk profile ------------------------------------------------------------------------------
 def risk_section(user: User, school: pd.Series, school_id: int, meeting_on: bool) -> None:
     st.subheader("Рисковый профиль")
+    _section("risk")
     version = data_version()
     now = _current_year()
     first = _profile(user, school_id, None, version)
@@ -146,7 +163,7 @@ def risk_section(user: User, school: pd.Series, school_id: int, meeting_on: bool
         st.table(pd.DataFrame({
             "№": [str(n) for n in shown["factor"]],
             "Фактор риска": list(shown["name"]),
-            "Уровень": list(shown["level_ru"]),
+            "Уровень": [level_badge(x) for x in shown["level"]],
             "Измеренные значения": [md(x) or "—" for x in shown["measured_ru"]],
         }).set_index("№"))
         who = t[t["set_by"].notna()]
@@ -254,14 +271,19 @@ def partner_chart(trends: pd.DataFrame, threshold_pct: int, school_name: str, pa
         y=alt.Y("share:Q", title="Доля «2» / ниже минимума", axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, max(0.5, float(d["share"].max()) + 0.05)])),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=names, range=[VERMILION, BLUE])),
-        strokeDash=alt.StrokeDash("who:N", title=None, scale=alt.Scale(domain=names, range=[[1, 0], [5, 3]])),
         shape=alt.Shape("who:N", title=None, scale=alt.Scale(domain=names, range=["circle", "square"])),
         tooltip=[alt.Tooltip("name:N", title="Процедура"), alt.Tooltip("year_label:N", title="Учебный год"),
                  alt.Tooltip("who:N", title="Школа"), alt.Tooltip("label:N", title="Доля")])
     base = alt.Chart(d)
-    line = base.mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=size(70), filled=True)).encode(**enc)
+    point = alt.OverlayMarkDef(size=size(70), filled=True)
+    # two line layers (solid school, dashed partner) rather than a strokeDash channel: the legend then shows
+    # colour and shape only (a dashed square symbol reads as «×»)
+    own_line = base.transform_filter(alt.datum.series == rs.SCHOOL_SERIES).mark_line(
+        strokeWidth=3, point=point).encode(**enc)
+    partner_line = base.transform_filter(alt.datum.series == rs.PARTNER_SERIES).mark_line(
+        strokeWidth=3, strokeDash=[5, 3], point=point).encode(**enc)
     rule = base.mark_rule(color="black", strokeDash=[6, 4], strokeWidth=1.5).encode(y=alt.datum(threshold_pct / 100))
-    chart = alt.layer(line, rule).properties(width=size(250), height=size(170)).facet(
+    chart = alt.layer(own_line, partner_line, rule).properties(width=size(250), height=size(170)).facet(
         facet=alt.Facet("name:N", title=None, sort=list(dict.fromkeys(d["name"])),
                         header=alt.Header(labelFontSize=size(13), labelFontWeight="bold")),
         columns=2 if meeting_on else 3).resolve_scale(x="independent")
@@ -269,13 +291,15 @@ def partner_chart(trends: pd.DataFrame, threshold_pct: int, school_name: str, pa
     lows = int(is_low(own["low"], own["participants"], threshold_pct).sum()) if not own.empty else 0
     other = d[d["series"] == rs.PARTNER_SERIES]
     p_lows = int(is_low(other["low"], other["participants"], threshold_pct).sum()) if not other.empty else 0
-    title = f"Низких результатов за все годы: {school_name} — {lows}, партнёр {partner_name} — {p_lows}"
+    title = (f"{school_name}: {lows} {plural(lows, 'результат', 'результата', 'результатов')} на пороге "
+             f"{threshold_pct} % или выше — у партнёра ({partner_name}): {p_lows}")
     return finish(chart, title, f"Сплошная линия — школа, пунктир с квадратами — партнёр; чёрный пунктир — порог "
                                 f"{threshold_pct} %. Разрыв линии — нет данных, а не 0 %.", meeting=meeting_on)
 
 
 def partner_section(user: User, school: pd.Series, school_id: int, name: str, meeting_on: bool) -> None:
     st.subheader("Школа-партнёр")
+    _section("partner")
     version = data_version()
     view = _partner(user, school_id, version)
     if view is None:
@@ -292,9 +316,10 @@ def partner_section(user: User, school: pd.Series, school_id: int, name: str, me
             if chart is not None:
                 st.altair_chart(chart)
             if not view.table.empty:
-                st.dataframe(view.table.rename(columns={rs.SCHOOL_SERIES: "Эта школа"}), hide_index=True,
-                             column_config={"Процедура": st.column_config.TextColumn("Процедура", width="medium")},
-                             key=f"partner_table_{school_id}")
+                with st.expander("Таблица: школа и партнёр по процедурам и годам", expanded=chart is None):
+                    st.dataframe(view.table.rename(columns={rs.SCHOOL_SERIES: "Эта школа"}), hide_index=True,
+                                 column_config={"Процедура": st.column_config.TextColumn("Процедура", width="medium")},
+                                 key=f"partner_table_{school_id}")
             elif chart is None:
                 st.info("Результатов процедур правила у школы и партнёра пока нет (нет данных).")
         else:
@@ -311,11 +336,11 @@ def partner_section(user: User, school: pd.Series, school_id: int, name: str, me
                     except REFUSED as exc:
                         _flash("err", md(exc))
                         st.rerun()
-                    _changed(f"Партнёрство с «{md(pname)}» завершено.")
+                    _changed(f"Партнёрство завершено: {md(pname)}.")
     else:
         st.markdown("Партнёр не назначен.")
     if not view.partner_of.empty:
-        names = ", ".join(f"«{md(meeting.school_label(n, i))}»" for n, i in
+        names = "; ".join(md(meeting.school_label(n, i)) for n, i in
                           zip(view.partner_of["school_name"], view.partner_of["school_id"]))
         st.markdown(f"Эта школа — партнёр для: {names}.")
     if not view.history.empty and not meeting_on:
@@ -334,21 +359,30 @@ def partner_section(user: User, school: pd.Series, school_id: int, name: str, me
         st.caption(f"Партнёров подбирают школам из списка ШНОР и группы риска; статус этой школы в списке на "
                    f"{format_school_year(sg.list_year)} — «{sg.status_ru}».")
         return
-    _suggestion_list(user, school_id, sg, may_pair, view.partner is not None)
+    current = None if view.partner is None else view.partner["partner_id"]
+    items = [i for i in sg.items if i.school.id != current]
+    if current is None:
+        _suggestion_list(user, school_id, sg, items, may_pair, False)
+        if may_pair:
+            _other_partner_form(user, school_id)
+        return
+    with st.expander(f"Другие кандидаты в партнёры ({len(items)})" if items else "Другие кандидаты в партнёры"):
+        _suggestion_list(user, school_id, sg, items, may_pair, True)
     if may_pair:
         _other_partner_form(user, school_id)
 
 
-def _suggestion_list(user: User, school_id: int, sg: rs.Suggestions, may_pair: bool, has_partner: bool) -> None:
+def _suggestion_list(user: User, school_id: int, sg: rs.Suggestions, items: list, may_pair: bool,
+                     has_partner: bool) -> None:
     st.markdown(f"**Предлагаемые партнёры** — школы со стабильно высокими результатами "
                 f"{format_school_year(sg.list_year - 2)}–{format_school_year(sg.list_year - 1)}: сначала своей "
                 "территории, затем того же типа, похожего размера и типа местности.")
-    if not sg.items:
-        st.info(md(sg.empty_ru))
+    if not items:
+        st.info(md(sg.empty_ru) if not sg.items else "Других школ со стабильно высокими результатами нет.")
         return
     if has_partner and may_pair:
         st.caption("Назначение нового партнёра завершит текущее партнёрство (оно останется в истории).")
-    for item in sg.items:
+    for item in items:
         s = item.school
         label = meeting.school_label(s.name, s.id)
         with st.container(border=True):
@@ -362,7 +396,7 @@ def _suggestion_list(user: User, school_id: int, sg: rs.Suggestions, may_pair: b
                 except REFUSED as exc:
                     _flash("err", md(exc))
                     st.rerun()
-                _changed(f"«{md(label)}» назначена школой-партнёром.")
+                _changed(f"Школа-партнёр назначена: {md(label)}.")
 
 
 def _other_partner_form(user: User, school_id: int) -> None:
@@ -387,12 +421,13 @@ def _other_partner_form(user: User, school_id: int) -> None:
                 except REFUSED as exc:
                     _flash("err", md(exc))
                     st.rerun()
-                _changed(f"«{md(labels[int(pid)])}» назначена школой-партнёром.")
+                _changed(f"Школа-партнёр назначена: {md(labels[int(pid)])}.")
 
 
 # -- curator, coordinator, flags -----------------------------------------------------------------
 def people_section(user: User, school: pd.Series, school_id: int, meeting_on: bool) -> None:
     st.subheader("Куратор, координатор, признаки")
+    _section("people")
     v = _support(user, school_id, data_version())
     if v is None:
         return
