@@ -32,10 +32,13 @@ Functions (later only added to, never renamed):
     signature(doc, position="Начальник управления", name="", *, performer="")
                                           «Начальник управления ____________ / ФИО /», optional «Исп.: …» below
     page_break(doc)
+    chart_png(chart, *, scale=2.0) -> bytes
+                                          an Altair chart as PNG (vl-convert, Russian number format: 12,5 %; 1 234;
+                                          nothing fetched from outside), for `image`
     to_bytes(doc) -> bytes                the finished .docx (letterhead tail restored)
     save_document(doc, out_path) -> Path  written atomically (a temporary file renamed)
 
-Constants: A4_WIDTH_CM, A4_HEIGHT_CM, MARGINS_CM (top, bottom, left, right), CONTENT_MARKER,
+Constants: RU_NUMBER_LOCALE (d3-format locale), A4_WIDTH_CM, A4_HEIGHT_CM, MARGINS_CM (top, bottom, left, right), CONTENT_MARKER,
 DEFAULT_DEPARTMENT («Управление образования»), DEFAULT_POSITION.
 """
 from __future__ import annotations
@@ -69,6 +72,8 @@ DEFAULT_POSITION = "Начальник управления"
 BASE_FONT = "Times New Roman"
 BASE_SIZE_PT = 14
 
+RU_NUMBER_LOCALE = {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0₽"],
+                    "percent": "\u00a0%"}      # the dashboard's (shnor/ui/charts.py RU_LOCALE)
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 _MONTHS_GEN = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
@@ -413,6 +418,14 @@ def image(doc: Document, png: bytes, *, width_cm: float = 16.0, caption: str = "
         _add_text(c, caption, italic=True, size=11)
 
 
+def chart_png(chart, *, scale: float = 2.0) -> bytes:
+    """An Altair chart (or a Vega-Lite spec dict) rendered to PNG by vl-convert with the Russian number locale;
+    the spec's data must be inline (no URL is fetched)."""
+    import vl_convert as vlc
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return vlc.vegalite_to_png(spec, scale=scale, format_locale=RU_NUMBER_LOCALE, allowed_base_urls=[])
+
+
 def signature(doc: Document, position: str = DEFAULT_POSITION, name: str = "", *, performer: str = "") -> None:
     """«Начальник управления    ____________ / И. О. Фамилия /»; an empty name leaves a line to fill in by hand."""
     p = doc.add_paragraph()
@@ -430,5 +443,5 @@ __all__ = [
     "A4_WIDTH_CM", "A4_HEIGHT_CM", "MARGINS_CM", "CONTENT_MARKER", "DEFAULT_DEPARTMENT", "DEFAULT_POSITION",
     "new_document", "is_letterhead", "clean_text", "ru_date", "heading_block", "title", "date_line",
     "section_heading", "paragraph", "bullets", "note", "table", "image", "signature", "page_break", "to_bytes",
-    "save_document",
+    "save_document", "chart_png", "RU_NUMBER_LOCALE",
 ]
