@@ -47,26 +47,37 @@ def test_computed_list_workbook_reads_back(list_store):
     data = list_workbook(export_frame(lst), year=YEAR, territory_name="Тестовая область",
                          settings=lst.identification.settings, generated_at=dt.datetime(2022, 9, 1, 10, 0))
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Список ШНОР", "Все школы"]
+    assert wb.sheetnames == ["Список ШНОР", "Критерии и основания", "Все школы"]
+    # the appendix (seed 004, appendix 3): no order yet -> blanks to fill in by hand
     ws = wb["Список ШНОР"]
-    assert "ШНОР" in ws["A1"].value and not ws["A1"].value.startswith("Проект")
-    assert ws["A2"].value == "на 2022/2023 учебный год — Тестовая область"
-    assert "не утверждён" in ws["A3"].value
-    assert "2020/2021 и 2021/2022" in ws["A4"].value and "01.09.2022 10:00" in ws["A4"].value
-    thr = find_row(ws, "Порог низкого результата (доля «2» / ниже минимума не менее)")
-    assert ws.cell(thr, 3).value == pytest.approx(0.30) and ws.cell(thr, 3).number_format == PERCENT_FORMAT
-    head = find_row(ws, "№")
-    assert [c.value for c in ws[head]][:6] == ["№", "Территория", "ОО", "Код", "Критерии", "Основания"]
+    assert ws["A1"].value == "Приложение" and ws["A2"].value == "к приказу от ______________ № ________"
+    assert "ШНОР" in ws["A3"].value and not ws["A3"].value.startswith("Проект")
+    assert ws["A4"].value == "на 2022/2023 учебный год — Тестовая область"
+    assert "не утверждён" in ws["A6"].value
+    assert "2020/2021 и 2021/2022" in ws["A7"].value and "01.09.2022 10:00" in ws["A7"].value
+    head = find_row(ws, "№ п/п")
+    assert [c.value for c in ws[head]] == ["№ п/п", "Территория", "ОО"]
     body = [[c.value for c in r] for r in ws.iter_rows(min_row=head + 1, max_row=head + 2)]
-    assert [r[2] for r in body] == ["МБОУ «СОШ № 1»", "МБОУ «СОШ № 4»"]
-    s1, s4 = body
-    assert s1[1] == NORTH and s1[3] == "sch420001" and s1[4] == "1"
-    assert "30,0\u00a0% «2» (3 из 10)" in s1[5] and "40,0\u00a0% «2» (4 из 10)" in s1[5]
-    assert s1[6] == pytest.approx(0.4)  # the highest share among the low results: 4 of 10
-    assert ws.cell(head + 1, 7).number_format == PERCENT_FORMAT
-    assert s4[4] == "2" and s4[6] == pytest.approx(0.5)
+    # the registry's full names, numbered, as in the seed
+    assert body == [[1, NORTH, "МБОУ «Средняя общеобразовательная школа № 1»"],
+                    [2, "Южный район", "МБОУ «Средняя общеобразовательная школа № 4»"]]
     assert ws.cell(head + 3, 1).value is None
     assert ws.cell(head + 4, 1).value == "Всего в списке: 2 из 5 школ территории"
+    # criteria and reasons: the rule in words, its settings, each school numbered as in the appendix
+    cr = wb["Критерии и основания"]
+    words = [c.value for c in cr["A"] if isinstance(c.value, str)]
+    assert "Критерий 1: низкие результаты не менее чем по двум процедурам в 2021/2022 учебном году." in words
+    assert any(w.startswith("Критерий 2: низкие результаты хотя бы по одной процедуре") for w in words)
+    thr = find_row(cr, "Порог низкого результата (доля «2» / ниже минимума не менее)")
+    assert cr.cell(thr, 4).value == pytest.approx(0.30) and cr.cell(thr, 4).number_format == PERCENT_FORMAT
+    head = find_row(cr, "№ п/п")
+    assert [c.value for c in cr[head]][:6] == ["№ п/п", "Территория", "ОО", "Код", "Критерии", "Основания"]
+    s1, s4 = [[c.value for c in r] for r in cr.iter_rows(min_row=head + 1, max_row=head + 2)]
+    assert s1[:5] == [1, NORTH, "МБОУ «Средняя общеобразовательная школа № 1»", "sch420001", "1"]
+    assert "30,0\u00a0% «2» (3 из 10)" in s1[5] and "40,0\u00a0% «2» (4 из 10)" in s1[5]
+    assert s1[6] == pytest.approx(0.4)  # the highest share among the low results: 4 of 10
+    assert cr.cell(head + 1, 7).number_format == PERCENT_FORMAT
+    assert s4[0] == 2 and s4[4] == "2" and s4[6] == pytest.approx(0.5)
     all_ws = wb["Все школы"]
     statuses = [r[3] for r in all_ws.iter_rows(min_row=4, values_only=True)]
     assert sorted(statuses) == sorted(["ШНОР", "без низких результатов", "группа риска", "ШНОР", "нет данных"])
@@ -80,14 +91,19 @@ def test_what_if_settings_and_manual_decisions_are_written(list_store):
     _, prop = ol.current_proposal(store, HEAD, YEAR, None, strict)
     wb = load_workbook(io.BytesIO(list_workbook(export_frame(lst, prop), year=YEAR, territory_name="регион",
                                                 settings=strict)))
-    ws = wb.active
+    ws = wb["Критерии и основания"]
     thr = find_row(ws, "Порог низкого результата (доля «2» / ниже минимума не менее)")
-    assert ws.cell(thr, 3).value == pytest.approx(0.40)
-    assert ws.cell(find_row(ws, "Критерий 2"), 3).value == "та же процедура в обоих годах"
-    head = find_row(ws, "№")
+    assert ws.cell(thr, 4).value == pytest.approx(0.40)
+    assert ws.cell(find_row(ws, "Критерий 2"), 4).value == "та же процедура в обоих годах"
+    assert find_row(ws, "Критерий 2: низкие результаты по одной и той же процедуре и в 2020/2021, и в 2021/2022 "
+                        "учебных годах.")
+    head = find_row(ws, "№ п/п")
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=head + 1, max_row=head + 2)]
-    assert [r[2] for r in rows] == ["МАОУ «Гимназия № 3»", "МБОУ «СОШ № 4»"]
+    assert [r[2] for r in rows] == ["МАОУ «Гимназия № 3»", "МБОУ «Средняя общеобразовательная школа № 4»"]
     assert rows[0][7] == "включена вручную: по списку региона"
+    form = wb["Список ШНОР"]
+    head = find_row(form, "№ п/п")
+    assert form.cell(head + 1, 3).value == "МАОУ «Гимназия № 3»"
 
 
 def test_approved_list_workbook_names_the_order(list_store):
@@ -95,9 +111,15 @@ def test_approved_list_workbook_names_the_order(list_store):
     lst = ol.approve_list(store, HEAD, YEAR, None, "1324", dt.date(2021, 12, 3))
     frame = export_frame_from_items(ol.list_items(store, HEAD, lst))
     ws = load_workbook(io.BytesIO(list_workbook(frame, year=YEAR, territory_name="регион", settings=lst.settings,
-                                                order_ru=lst.order_ru()))).active
-    assert ws["A3"].value == "Утверждён: приказ № 1324 от 03.12.2021"
+                                                order_ru=lst.order_ru(), order_number=lst.order_number,
+                                                order_date=lst.order_date))).active
+    assert ws["A2"].value == "к приказу от 03.12.2021 № 1324"
+    assert ws["A6"].value == "Утверждён: приказ № 1324 от 03.12.2021"
     assert ws.cell(find_row(ws, "Всего в списке: 2 из 5 школ территории"), 1).value
+    # from the order's wording alone
+    ws = load_workbook(io.BytesIO(list_workbook(frame, year=YEAR, territory_name="регион", settings=lst.settings,
+                                                order_ru=lst.order_ru()))).active
+    assert ws["A2"].value == "к приказу № 1324 от 03.12.2021"
 
 
 def test_list_export_is_the_draft_marked_project_until_approved(list_store):
@@ -107,13 +129,15 @@ def test_list_export_is_the_draft_marked_project_until_approved(list_store):
     assert not exp.approved and exp.file_name == "ШНОР_2022-2023_проект.xlsx"
     assert (exp.included, exp.schools) == (3, 5) and exp.territory_name == "Весь регион (Тестовая область)"
     ws = load_workbook(io.BytesIO(exp.data)).active
-    assert ws["A1"].value == DRAFT_TITLE and ws["A3"].value.startswith("Проект")
+    assert ws["A3"].value == DRAFT_TITLE and ws["A6"].value.startswith("Проект")
+    assert ws["A2"].value == "к приказу от ______________ № ________"
     assert ws.cell(find_row(ws, "Всего в списке: 3 из 5 школ территории"), 1).value
     ol.approve_list(store, HEAD, YEAR, None, "12/с-1", dt.date(2022, 9, 1))
     exp = list_export(store, HEAD, YEAR, None)
     assert exp.approved and exp.file_name == "ШНОР_2022-2023_приказ_12_с-1.xlsx"
     ws = load_workbook(io.BytesIO(exp.data)).active
-    assert ws["A3"].value == "Утверждён: приказ № 12/с-1 от 01.09.2022" and "Проект" not in ws["A1"].value
+    assert ws["A2"].value == "к приказу от 01.09.2022 № 12/с-1"
+    assert ws["A6"].value == "Утверждён: приказ № 12/с-1 от 01.09.2022" and "Проект" not in ws["A3"].value
 
 
 def test_list_export_of_another_territory_is_refused_for_a_bound_user(list_store):
@@ -165,14 +189,19 @@ def test_list_workbook_never_writes_a_formula(names, reason, territory, order):
                            "criteria": "1", "reasons": reason, "max_low_share": 0.4,
                            "decision": reason} for n in names], columns=EXPORT_COLUMNS)
     data = list_workbook(frame, year=YEAR, territory_name=territory, settings=RuleSettings(),
-                         order_ru=order or None)
+                         order_ru=order or None, order_number=order or None, order_date=dt.date(2022, 9, 1))
     assert not [c.coordinate for c in cells(data) if c.data_type == "f"]
     wb = load_workbook(io.BytesIO(data))
     ws = wb["Список ШНОР"]
-    assert ws["A2"].value == excel_text(f"на 2022/2023 учебный год — {territory}")
-    head = find_row(ws, "№")
+    assert ws["A4"].value == excel_text(f"на 2022/2023 учебный год — {territory}")
+    if order:
+        assert ws["A2"].value == excel_text(f"к приказу от 01.09.2022 № {order}")
+    head = find_row(ws, "№ п/п")
+    cr = wb["Критерии и основания"]
+    cr_head = find_row(cr, "№ п/п")
     for i, n in enumerate(names, start=1):
-        row = [c.value for c in ws[head + i]]
+        assert [c.value for c in ws[head + i]] == [i, read_back(territory), read_back(n)]
+        row = [c.value for c in cr[cr_head + i]]
         assert row[1] == read_back(territory) and row[2] == read_back(n) and row[3] == read_back(n)
         assert row[5] == read_back(reason) and row[7] == read_back(reason)
     for i, n in enumerate(names, start=4):
@@ -236,6 +265,7 @@ def test_the_identification_pages_workbooks_write_a_hostile_school_name_as_text(
     assert exp.approved and not [c for c in cells(exp.data) if c.data_type == "f"]
     values = [c.value for c in cells(exp.data)]
     assert evil in values and "включена вручную: =1+1" in values and "Утверждён: приказ № =2+2 от 01.09.2022" in values
+    assert "к приказу от 01.09.2022 № =2+2" in values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +290,7 @@ def test_cli_export_list_writes_the_project_then_the_approved_list(list_db, tmp_
     assert r.returncode == 0, r.stderr
     assert "не утверждён" in r.stdout and "проект" in r.stdout and "2 школы из 5" in r.stdout
     ws = load_workbook(out).active
-    assert ws["A1"].value == DRAFT_TITLE and ws["A2"].value.endswith("Весь регион (Тестовая область)")
+    assert ws["A3"].value == DRAFT_TITLE and ws["A4"].value.endswith("Весь регион (Тестовая область)")
     from shnor.store import Store
     store = Store.open(list_db)
     try:
@@ -269,7 +299,8 @@ def test_cli_export_list_writes_the_project_then_the_approved_list(list_db, tmp_
         store.close()
     r = cli(list_db, "export", "list", "--year", "2022/2023", "--out", str(out))
     assert r.returncode == 0 and "утверждённый список (приказ № 1324 от 01.09.2022)" in r.stdout
-    assert load_workbook(out).active["A3"].value == "Утверждён: приказ № 1324 от 01.09.2022"
+    assert load_workbook(out).active["A6"].value == "Утверждён: приказ № 1324 от 01.09.2022"
+    assert load_workbook(out).active["A2"].value == "к приказу от 01.09.2022 № 1324"
 
 
 def test_cli_export_list_refuses_another_extension_and_another_territory(list_db, tmp_path):
@@ -282,7 +313,7 @@ def test_cli_export_list_refuses_another_extension_and_another_territory(list_db
     out = tmp_path / "север.xlsx"
     r = cli(list_db, "--user", "north-head", "export", "list", "--year", "2022/2023", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert "Северный район" in r.stdout and load_workbook(out).active["A2"].value.endswith("Северный район")
+    assert "Северный район" in r.stdout and load_workbook(out).active["A4"].value.endswith("Северный район")
     r = cli(list_db, "--user", "north-head", "export", "list", "--year", "2022/2023", "--territory", "Южный район",
             "--out", str(tmp_path / "юг.xlsx"))
     assert r.returncode == 2 and "Северный район" in r.stderr and not (tmp_path / "юг.xlsx").exists()
