@@ -11,11 +11,12 @@ import sys
 
 from shnor.cli import analyses, audit, data, imports, lists, reference, schools, users
 from shnor.cli import roadmap
+from shnor.cli import report
 from shnor.cli.common import EXIT_OK, EXIT_REFUSED, Refused, RussianArgumentParser
 from shnor.domain.permissions import Forbidden
 from shnor.store import DatabaseBusy
 
-AREAS = [data, imports, schools, lists, reference, audit, users, roadmap, analyses]   # each: register(subparsers)
+AREAS = [data, imports, schools, lists, reference, audit, users, roadmap, analyses, report]   # each: register(subparsers)
 
 
 def build_parser() -> RussianArgumentParser:
