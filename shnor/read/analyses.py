@@ -29,6 +29,7 @@ from shnor.domain.rule import RISK, SHNOR, STATUS_RU, RuleSettings
 from shnor.domain.years import format_school_year
 from shnor.read.analysis import ListResult, compute_list, counted_schools, load_rule_settings
 from shnor.read.overview import allowed_shnor, inherited_target
+from shnor.read.support import require_school
 from shnor.store import Store
 
 
@@ -107,6 +108,32 @@ def objectivity(store: Store, user: User, year: int, procedure: str | None = Non
     hist = hist.sort_values(["flag", "territory", "short_name", "procedure"],
                             ascending=[False, True, True, True], kind="stable").reset_index(drop=True)
     return ObjectivityView(year, procedure, tid, hist)
+
+
+def school_objectivity(store: Store, user: User, school_id: int, year: int | None = None,
+                       span: int = 3) -> ObjectivityView | None:
+    """One school's rows of `objectivity` (every ВПР work with journal data, the same figures: its territory and
+    the region pooled from all their schools) for the results year `year` — None: the latest year in which
+    the school has journal data. Only the school's own rows go through the flag's loop, so this is quick where
+    the whole region's table is not. Refused (Forbidden) outside the user's scope; None for no such school or
+    no journal data of the school at all."""
+    place = require_school(store, user, Action.READ, school_id)
+    if place is None:
+        return None
+    sid = int(school_id)
+    if year is None:
+        own = store.analyses.journal(None, None, place[0])
+        own = own[own["school_id"] == sid]
+        if own.empty:
+            return None
+        year = int(own["year"].max())
+    years = list(range(year - span + 1, year + 1))
+    region = store.analyses.journal(years)
+    table = obj.objectivity_table(region[region["school_id"] == sid], region)
+    names = _names(store, place[0])
+    hist = _named(obj.with_history(table, year, span), names[names["school_id"] == sid])
+    hist = hist.sort_values("procedure", kind="stable").reset_index(drop=True)
+    return ObjectivityView(year, None, place[0], hist)
 
 
 # ---------------------------------------------------------------------------------------------
