@@ -362,12 +362,20 @@ def _shade(cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
+def _row_cells(row, table) -> list:
+    """The cells of a row, read from its own XML (python-docx's `row.cells` walks the whole table each time, which
+    makes a long table quadratic)."""
+    from docx.table import _Cell
+    return [_Cell(tc, table) for tc in row._tr.tc_lst]
+
+
 def table(doc: Document, frame, *, widths_cm: Sequence[float] | None = None, font_size: float = 10,
           align: Sequence[str] | None = None, max_rows: int | None = None, total_row: bool = False):
     """A DataFrame as a bordered table: the header row (the frame's column names) bold, shaded and repeated on each
     page; every value written as text (format numbers before: shnor/domain/fmt.py). Columns holding numbers are
     right-aligned unless `align` says otherwise ("left"/"center"/"right" per column). `total_row` makes the last
-    row bold. More than `max_rows` rows are cut, with a last row saying how many were left out."""
+    row bold. More than `max_rows` rows are cut, with a last row saying how many were left out. `widths_cm`: the
+    columns' widths (else Word fits them to the text)."""
     columns = [str(c) for c in frame.columns]
     rows = [list(r) for r in frame.itertuples(index=False, name=None)]
     cut = 0
@@ -377,8 +385,9 @@ def table(doc: Document, frame, *, widths_cm: Sequence[float] | None = None, fon
         align = []
         for j in range(len(columns)):
             vals = [r[j] for r in rows if clean_text(r[j]) not in ("", "—")]
-            numeric = bool(vals) and all(isinstance(v, (int, float)) or re.fullmatch(r"[-−+]?[\d\s\u00a0\u202f,.]+\s?%?", str(v))
-                                         for v in vals)
+            numeric = bool(vals) and all(
+                isinstance(v, (int, float)) or re.fullmatch(r"[-−+]?[\d\s\u00a0\u202f,.]+\s?%?", str(v))
+                for v in vals)
             align.append("right" if numeric else "left")
     t = doc.add_table(rows=1, cols=len(columns))
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -386,26 +395,42 @@ def table(doc: Document, frame, *, widths_cm: Sequence[float] | None = None, fon
     _cell_borders(t)
     header = t.rows[0]
     _repeat_header(header)
-    for j, name in enumerate(columns):
-        _cell_text(header.cells[j], name, bold=True, size=font_size, align="center")
-        _shade(header.cells[j], "E7E6E6")
+    for j, (cell, name) in enumerate(zip(_row_cells(header, t), columns)):
+        _cell_text(cell, name, bold=True, size=font_size, align="center")
+        _shade(cell, "E7E6E6")
     for i, r in enumerate(rows):
-        cells = t.add_row().cells
+        cells = _row_cells(t.add_row(), t)
         bold = total_row and i == len(rows) - 1 and not cut
         for j, v in enumerate(r):
             _cell_text(cells[j], clean_text(v) or "—", bold=bold, size=font_size, align=align[j])
     if cut:
-        cells = t.add_row().cells
+        cells = _row_cells(t.add_row(), t)
         merged = cells[0].merge(cells[-1]) if len(cells) > 1 else cells[0]
-        _cell_text(merged, f"… и ещё {fmt_int(cut)} {plural(cut, 'строка', 'строки', 'строк')}", size=font_size, align="left")
+        _cell_text(merged, f"… и ещё {fmt_int(cut)} {plural(cut, 'строка', 'строки', 'строк')}", size=font_size,
+                   align="left")
     if widths_cm:
-        for row in t.rows:
-            for j, w in enumerate(widths_cm[:len(row.cells)]):
-                row.cells[j].width = Cm(w)
-    # a small gap after the table
-    gap = doc.add_paragraph()
-    _fmt(gap, space_after=6)
+        widths = [Cm(w) for w in widths_cm]
+        for j, col in enumerate(t.columns):
+            if j < len(widths):
+                col.width = widths[j]
+        for tr in t._tbl.tr_lst:
+            for j, tc in enumerate(tr.tc_lst):
+                if j < len(widths) and tc.grid_span == 1:
+                    tc.width = widths[j]
+    _small_gap(doc)
     return t
+
+
+def _small_gap(doc: Document) -> None:
+    """An empty 6-pt paragraph: the gap after a table (Word joins two tables that touch)."""
+    gap = doc.add_paragraph()
+    _fmt(gap, space_after=0)
+    rpr = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "12")
+        rpr.append(el)
+    gap._p.get_or_add_pPr().append(rpr)
 
 
 def image(doc: Document, png: bytes, *, width_cm: float = 16.0, caption: str = "") -> None:
@@ -422,7 +447,7 @@ def chart_png(chart, *, scale: float = 2.0) -> bytes:
     """An Altair chart (or a Vega-Lite spec dict) rendered to PNG by vl-convert with the Russian number locale;
     the spec's data must be inline (no URL is fetched)."""
     import vl_convert as vlc
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     return vlc.vegalite_to_png(spec, scale=scale, format_locale=RU_NUMBER_LOCALE, allowed_base_urls=[])
 
 
