@@ -87,3 +87,38 @@ def test_spravka_renders_to_pdf_and_png(small_db, tmp_path):
         assert "=HYPERLINK" in text
     pages_n = render(info_n.path, tmp_path, "spravka-north")
     assert pages_n
+
+
+def test_spravka_on_a_letterhead_renders(small_db, tmp_path):
+    """The department's own letterhead: its header and body text kept, the справка in place of the marker."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    from shnor.reports.spravka import write_spravka
+    from shnor.services.templates import upload_template
+    path, _ = small_db
+    d = docx.Document()
+    header = d.sections[0].header.paragraphs[0]
+    header.text = "Комитет по образованию администрации г. Тестовска · ул. Ленина, 1 · тел. 8 (800) 000-00-00"
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, bold in (("АДМИНИСТРАЦИЯ ГОРОДА ТЕСТОВСКА", True), ("КОМИТЕТ ПО ОБРАЗОВАНИЮ", True),
+                       ("{{СОДЕРЖАНИЕ}}", False)):
+        p = d.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(text)
+        run.bold, run.font.size = bold, Pt(14)
+    buf = io.BytesIO()
+    d.save(buf)
+    store = Store.open(path)
+    try:
+        upload_template(store, SYSTEM, "spravka", "бланк.docx", buf.getvalue())
+        info = write_spravka(store, SYSTEM, 2024, None, tmp_path / "справка_бланк.docx", today=date(2024, 9, 2))
+    finally:
+        store.close()
+    pages = render(info.path, tmp_path, "spravka-letterhead")
+    text = pdf_text(ARTIFACTS / "spravka-letterhead.pdf")
+    if text:
+        assert "КОМИТЕТ ПО ОБРАЗОВАНИЮ" in text and "Комитет по образованию администрации г. Тестовска" in text
+        assert "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ" not in text
+    assert pages

@@ -399,7 +399,9 @@ def table(doc: Document, frame, *, widths_cm: Sequence[float] | None = None, fon
         _cell_text(cell, name, bold=True, size=font_size, align="center")
         _shade(cell, "E7E6E6")
     for i, r in enumerate(rows):
-        cells = _row_cells(t.add_row(), t)
+        row = t.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))   # a row is never cut across two pages
+        cells = _row_cells(row, t)
         bold = total_row and i == len(rows) - 1 and not cut
         for j, v in enumerate(r):
             _cell_text(cells[j], clean_text(v) or "—", bold=bold, size=font_size, align=align[j])

@@ -52,7 +52,7 @@ DEPARTMENT_KEY, POSITION_KEY, HEAD_KEY = "department_name", "department_head_pos
 INLINE_ROWS = 15            # a longer list of schools goes to an appendix, the body names how many
 # the dashboard's colours (shnor/ui/charts.py, Okabe–Ito)
 BLUE, ORANGE, VERMILION, GREY = "#0072B2", "#E69F00", "#D55E00", "#7F7F7F"
-CHART_WIDTH_PX = 600
+CHART_WIDTH_PX = 520        # drawn 16 cm wide: the fonts print at about 10 pt
 
 
 @dataclass
@@ -138,12 +138,12 @@ def figures_of(ov: OverviewData, a: Attention | None = None, progress: rm.Progre
 
 # ---------------------------------------------------------------------------------------------------------------
 # charts: the dashboard's (shnor/ui/views.py) drawn again for paper — the same frames, static, no tooltips
-def _finish(chart, title: str | list[str], subtitle: str = "", height: int = 220):
-    t = alt.TitleParams(text=title, subtitle=subtitle or alt.Undefined, fontSize=15, anchor="start",
-                        subtitleFontSize=12, subtitleColor="#444", font="Liberation Sans")
+def _finish(chart, title: str | list[str], subtitle: str | list[str] = "", height: int = 220):
+    t = alt.TitleParams(text=title, subtitle=subtitle or alt.Undefined, fontSize=16, anchor="start",
+                        subtitleFontSize=13, subtitleColor="#444", font="Liberation Sans")
     return chart.properties(width=CHART_WIDTH_PX, height=height, title=t).configure(
-        font="Liberation Sans").configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=300).configure_legend(
-        labelFontSize=12, orient="bottom").configure_view(strokeWidth=0)
+        font="Liberation Sans").configure_axis(labelFontSize=13, titleFontSize=13, labelLimit=320).configure_legend(
+        labelFontSize=13, orient="bottom").configure_view(strokeWidth=0)
 
 
 def _title_lines(text: str, width: int = 70) -> str | list[str]:
@@ -185,16 +185,16 @@ def trend_chart(trend: pd.DataFrame, message: str):
         dy=15, fontSize=12, color="#333333").encode(x=x, y="value:Q", text="label:N")
     hollow = base.transform_filter((alt.datum.series == "Доля ШНОР") & alt.datum.few).mark_point(
         filled=True, color="white", size=24, opacity=1).encode(x=x, y="value:Q")
-    sub = "Доля ШНОР от всех общеобразовательных школ территории (сплошная линия) и цель (пунктир)"
+    sub = ["Сплошная линия — доля ШНОР от всех школ территории, пунктир — цель"]
     if data["few"].any():
-        sub += "; полый кружок — данных мало"
-    return _finish(alt.layer(lines, labels, tlabels, hollow), _title_lines(message), sub, height=230)
+        sub.append("Полый кружок — данных мало, вывода о цели за этот год нет")
+    return _finish(alt.layer(lines, labels, tlabels, hollow), _title_lines(message, 60), sub, height=230)
 
 
 def _territory_label(r) -> str:
     head = f"{fmt_pct(r.share)} ({fmt_int(r.shnor)} из {fmt_int(r.schools)})"
     if r.sufficient is not None and not pd.isna(r.sufficient) and not bool(r.sufficient):
-        return head + " · нет вывода: данных мало"
+        return head + f" · нет вывода: результаты у {fmt_int(int(r.with_data))} из {fmt_int(r.schools)}"
     if r.gap is None or pd.isna(r.gap):
         return head
     return head + (" · цель достигнута" if int(r.gap) == 0 else f" · на {fmt_int(int(r.gap))} ШНОР больше цели")
@@ -211,7 +211,7 @@ def territories_chart(comp: pd.DataFrame, list_year: int):
     top = min(1.0, 2.1 * max(float(dd["label_x"].max()) if len(dd) else 0.0, 0.05))
     order = list(dd["territory"])
     states = ["выше цели", "цель достигнута", "нет вывода: данных мало", "цель не задана"]
-    y = alt.Y("territory:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("territory:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     bars = alt.Chart(dd).mark_bar(height={"band": 0.7}).encode(
         y=y, x=alt.X("share:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"),
                      scale=alt.Scale(domain=[0, top], nice=False, clamp=True)),
@@ -219,7 +219,7 @@ def territories_chart(comp: pd.DataFrame, list_year: int):
                                                                                      GREY])))
     ticks = alt.Chart(dd[dd["target"].notna()]).mark_tick(color="black", thickness=3, size=20).encode(
         y=y, x="target:Q")
-    text = alt.Chart(dd).mark_text(align="left", dx=6, fontSize=11).encode(y=y, x="label_x:Q", text="label:N")
+    text = alt.Chart(dd).mark_text(align="left", dx=6, fontSize=12).encode(y=y, x="label_x:Q", text="label:N")
     above = int((dd["state"] == "выше цели").sum())
     n = len(dd)
     title = (f"Выше цели — {above} из {n} {plural(n, 'территории', 'территорий', 'территорий')}"
@@ -240,8 +240,8 @@ def procedures_chart(procs: pd.DataFrame, shnor_total: int):
         y=y, x=alt.X("schools:Q", title="Число ШНОР с низким результатом по процедуре",
                      axis=alt.Axis(format="d", tickMinStep=1),
                      scale=alt.Scale(domain=[0, max(1.0, 1.3 * float(dd["schools"].max()))])))
-    text = alt.Chart(dd).mark_text(align="left", dx=5, fontSize=11).encode(y=y, x="schools:Q", text="label:N")
-    return _finish(alt.layer(bars, text), _title_lines(title),
+    text = alt.Chart(dd).mark_text(align="left", dx=5, fontSize=12).encode(y=y, x="schools:Q", text="label:N")
+    return _finish(alt.layer(bars, text), _title_lines(title, 60),
                    "Школа считается по каждой процедуре, которая привела её в список", height=max(50, 24 * len(dd)))
 
 
@@ -293,9 +293,9 @@ def _territories_table(comp: pd.DataFrame) -> pd.DataFrame:
         "ШНОР": [fmt_int(n) for n in comp["shnor"]],
         "Доля ШНОР": [fmt_pct(s) for s in comp["share"]],
         "Цель": ["не задана" if t is None or pd.isna(t) else fmt_target(float(t)) for t in comp["target"]],
-        "До цели": [w if w else ("—" if g is None or pd.isna(g) else
-                                 "достигнута" if int(g) == 0 else f"−{fmt_int(int(g))} ШНОР")
-                    for g, w in zip(comp["gap"], comp["withheld"])],
+        "До цели": [f"нет вывода: результаты у {fmt_int(int(k))} из {fmt_int(int(n))}" if not bool(ok) else
+                    "—" if g is None or pd.isna(g) else "достигнута" if int(g) == 0 else f"−{fmt_int(int(g))} ШНОР"
+                    for g, ok, k, n in zip(comp["gap"], comp["sufficient"], comp["with_data"], comp["schools"])],
     })
 
 
@@ -426,11 +426,11 @@ def write_spravka(store, user: User, list_year: int, territory_id: int | None, o
             if not ch.entered.empty:
                 d.section_heading(doc, f"Вошли в список ({fmt_int(len(ch.entered))})", level=2)
                 _school_list(doc, apps, _schools_table(ch.entered, reasons_title="Почему вошла в список"),
-                             f"Школы, вошедшие в список на {sy(list_year)}", [0.8, 4.5, 3.2, 8.0])
+                             f"Школы, вошедшие в список на {sy(list_year)}", [0.8, 4.2, 3.8, 7.7])
             if not ch.left.empty:
                 d.section_heading(doc, f"Вышли из списка ({fmt_int(len(ch.left))})", level=2)
                 _school_list(doc, apps, _schools_table(ch.left, with_status=True, reasons_title="Результаты сейчас"),
-                             f"Школы, вышедшие из списка на {sy(list_year)}", [0.8, 4.0, 3.0, 2.7, 6.0])
+                             f"Школы, вышедшие из списка на {sy(list_year)}", [0.8, 3.8, 3.8, 2.6, 5.5])
 
         # 4. procedures
         d.section_heading(doc, "4. Какие процедуры приводят к низким результатам")
@@ -458,7 +458,7 @@ def write_spravka(store, user: User, list_year: int, territory_id: int | None, o
                         caption=f"Рисунок {charts + 1}. Доля ШНОР по территориям и цели")
                 charts += 1
                 d.table(doc, _territories_table(ov.territories), font_size=10,
-                        widths_cm=[5.0, 1.7, 1.7, 2.3, 1.8, 4.0],
+                        widths_cm=[5.2, 1.5, 1.6, 2.1, 1.6, 4.5],
                         align=["left", "right", "right", "right", "right", "left"])
 
         # 6. risk group
@@ -467,7 +467,7 @@ def write_spravka(store, user: User, list_year: int, territory_id: int | None, o
         d.paragraph(doc, next((c.text for c in said if c.key.startswith("risk_group")), ""))
         if not ov.risk.empty:
             _school_list(doc, apps, _schools_table(ov.risk), f"Школы группы риска в списке на {sy(list_year)}",
-                         [0.8, 4.5, 3.2, 8.0])
+                         [0.8, 4.2, 3.8, 7.7])
 
         # 7. data gaps
         d.section_heading(doc, f"{n_sec}. Полнота данных")
