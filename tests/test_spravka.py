@@ -112,6 +112,11 @@ def test_region_spravka_has_the_overviews_figures(small, tmp_path):
     risk = table_with(tables, "№", "Почему")
     assert sorted(r[1] for r in risk[1:]) == sorted(ov.risk["short_name"]) == ["Школа №3", "Школа №4"]
     assert info.charts == 3
+    assert info.figures.gap == f.gap and info.figures.risk_group == len(ov.risk)
+    assert info.conclusions[0] == cc.conclusions(info.figures)[0].text
+    assert any(p.startswith("По результатам 2023/2024 — 20,0") for p in paras)      # the estimate, latest list
+    bare = write_spravka(store, SYSTEM, 2024, None, tmp_path / "без оценки.docx", today=TODAY, with_forecast=False)
+    assert not any("Оценка по результатам" in p for p in read_doc(bare.path)[0])
     assert "Начальник управления" in text and "АНАЛИТИЧЕСКАЯ СПРАВКА" in text and "2 сентября 2024 г." in text
 
 

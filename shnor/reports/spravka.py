@@ -79,6 +79,7 @@ class SpravkaInfo:
     charts: int = 0
     seconds: float = 0.0
     sha256: str = ""
+    figures: cc.Figures | None = None                      # what the conclusions were written from
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -364,8 +365,10 @@ def _measures_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_spravka(store, user: User, list_year: int, territory_id: int | None, out_path,
-                  today: date | None = None) -> SpravkaInfo:
-    """Write the справка for the list of `list_year` and a territory (None: the whole region) to `out_path`."""
+                  today: date | None = None, *, with_forecast: bool = True) -> SpravkaInfo:
+    """Write the справка for the list of `list_year` and a territory (None: the whole region) to `out_path`.
+    `with_forecast=False` leaves out the estimate for the next year (about half the time on a region of 300
+    schools); it is written only for the latest list anyway."""
     require(user, Action.REPORTS, territory_id)
     started = time.perf_counter()
     today = today or date.today()
@@ -508,7 +511,7 @@ def write_spravka(store, user: User, list_year: int, territory_id: int | None, o
             if a.risks.profiled_shnor:
                 d.paragraph(doc, a.risks.sentence_ru())
         # 9. the estimate for the next year (analyses' forecast), as an estimate
-        forecast = _forecast(store, user, territory_id, settings, list_year)
+        forecast = _forecast(store, user, territory_id, settings, list_year) if with_forecast else ""
         if forecast:
             d.section_heading(doc, f"{n_sec}. Оценка по результатам {sy(list_year)} учебного года")
             n_sec += 1
@@ -547,7 +550,7 @@ def write_spravka(store, user: User, list_year: int, territory_id: int | None, o
         risk_group=len(ov.risk), no_data=len(ov.no_data), entered=[str(x) for x in ov.changes.entered["short_name"]],
         left=[str(x) for x in ov.changes.left["short_name"]], territories=[str(x) for x in ov.territories["territory"]],
         conclusions=[c.text for c in said], letterhead=template.file_name if template else None, charts=charts,
-        seconds=time.perf_counter() - started, sha256=digest)
+        seconds=time.perf_counter() - started, sha256=digest, figures=fig)
 
 
 def _forecast(store, user: User, territory_id: int | None, settings: RuleSettings, list_year: int) -> str:
