@@ -12,7 +12,7 @@ results year; its earlier interviews. The pack: the справки of every ШН
 schools chosen), each from a new page, after a cover page listing them.
 
 Every figure comes from the read models the pages use (shnor/read/overview.py build_school_page,
-shnor/read/analyses.py exit_distance / objectivity / task_analysis, shnor/read/support.py, shnor/read/roadmap.py,
+shnor/read/analyses.py exit_distance / school_objectivity / task_analysis, shnor/read/support.py, shnor/read/roadmap.py,
 shnor/read/interviews.py) — never a second computation. Data are written as text (shnor/reports/docx_base.py).
 Permission: Action.REPORTS where each school is (and the read models' own Action.READ); each document is recorded
 as events.REPORT_WRITTEN. `list_year` is the list's year, as in `python -m shnor identify --year`.
@@ -92,7 +92,7 @@ class SchoolBrief:
     support: rs.SupportView | None
     measures: pd.DataFrame
     profile: rs.RiskProfile | None
-    objectivity: pd.DataFrame          # ObjectivityView rows of the school (results year list_year - 1)
+    objectivity: pd.DataFrame          # school_objectivity rows (results year list_year - 1)
     tasks: dict[str, pd.DataFrame]     # work -> the school's tasks, worst first
     task_year: int
     interviews: ri.InterviewList | None
@@ -115,7 +115,6 @@ class _Shared:
     def __init__(self, store: Store, user: User, list_year: int, settings: RuleSettings):
         self.store, self.user, self.list_year, self.settings = store, user, list_year, settings
         self._exit: dict = {}
-        self._obj: dict = {}
         self._tasks: dict = {}
         self._lists: dict = {}
 
@@ -129,11 +128,6 @@ class _Shared:
             self._exit[tid] = an.exit_distance(self.store, self.user, self.list_year, tid, self.settings,
                                                lst=self._lists.get(tid))
         return self._exit[tid]
-
-    def objectivity(self, tid: int | None) -> an.ObjectivityView:
-        if tid not in self._obj:
-            self._obj[tid] = an.objectivity(self.store, self.user, self.list_year - 1, None, tid)
-        return self._obj[tid]
 
     def tasks(self, tid: int | None) -> an.TaskView:
         if tid not in self._tasks:
@@ -174,8 +168,8 @@ def school_brief(shared: _Shared, school_id: int, scope: int | None | str = "sch
     if status in (SHNOR, RISK):
         ev = shared.exit(tid)
         exit_rows = ev.table[ev.table["school_id"] == int(school_id)].reset_index(drop=True)
-    ov = shared.objectivity(tid)
-    objectivity = ov.table[ov.table["school_id"] == int(school_id)].reset_index(drop=True)
+    ov = an.school_objectivity(store, user, int(school_id), list_year - 1)
+    objectivity = ov.table.reset_index(drop=True) if ov is not None else pd.DataFrame()
     tv = shared.tasks(tid)
     mine = tv.table[tv.table["school_id"] == int(school_id)]
     order = {p: i for i, p in enumerate(shared.settings.procedures)}
