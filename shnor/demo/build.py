@@ -52,14 +52,16 @@ def load_files(store, files: list[tuple[Path, Hints]], actor: User = SYSTEM) -> 
 
 def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
     """Create (or complete) the demo database: territories, ВПР scales, targets, then every demo file
-    through the same importers that users use (`load_files`). Raises RuntimeError naming the file and the
-    issues when a demo file is not stored. The files go to `work_dir` when given (kept), else to a temporary
-    folder. Returns a summary: Russian keys for the scalar figures (the CLI prints them), `seconds` and
-    `files` (one report per file)."""
+    through the same importers that users use (`load_files`), then the plan of work (shnor/demo/plan.py:
+    roadmaps for the school year of today, risk profiles, partners, indicators — through the services).
+    Raises RuntimeError naming the file and the issues when a demo file is not stored. The files (and the
+    roadmap documents) go to `work_dir` when given (kept), else to a temporary folder. Returns a summary:
+    Russian keys for the scalar figures (the CLI prints them), `seconds` and `files` (one report per file)."""
     import tempfile
     import time
     from pathlib import Path
 
+    from shnor.demo.plan import build_plan
     from shnor.services.settings import set_mark_scale, set_targets
     from shnor.store import Store
 
@@ -77,14 +79,17 @@ def build_demo(db_path, seed: int = 2024, work_dir=None) -> dict:
             files = write_files(region, Path(work_dir) if work_dir is not None else Path(tmp))
             written = time.perf_counter()
             reports, timings = load_files(store, files)
+        plan = build_plan(store, region, work_dir=work_dir)   # roadmaps, risk profiles, partners, indicators
+        plan_seconds = plan.pop("seconds")
         return {
             "школ в реестре": len(store.schools.list()),
             "файлов загружено": sum(1 for r in reports if r["status"] == "stored"),
             "результатов": len(store.results.list()),
             "учебные годы": f"{YEARS[0]}/{YEARS[0] + 1}–{YEARS[-1]}/{YEARS[-1] + 1}",
+            **plan,
             "время сборки, с": round(time.perf_counter() - started, 1),
             "seconds": {"generate_and_write": round(written - started, 1),
-                        "import (sandboxed parse + store)": round(timings["import"], 1)},
+                        "import (sandboxed parse + store)": round(timings["import"], 1), **plan_seconds},
             "files": reports,
         }
     finally:
