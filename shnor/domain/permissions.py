@@ -118,6 +118,7 @@ PAGE_ACTION: dict[str, Action] = {
     "overview": Action.READ, "identification": Action.READ, "school": Action.READ,
     "indicators": Action.READ,
     "roadmap": Action.READ,
+    "analyses": Action.READ,
     "upload": Action.IMPORT, "settings": Action.READ, "users": Action.USERS, "audit": Action.AUDIT_READ,
 }
 # pages that only some roles see even though reading is open to all (settings: no viewers)
