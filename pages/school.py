@@ -9,7 +9,7 @@ from shnor.ui.guard import page_guard
 user = page_guard("school")
 
 from shnor.read.overview import find_school  # noqa: E402  (after the guard: nothing runs for a stranger)
-from shnor.ui import interview_views, meeting, roadmap_views, support_views, views  # noqa: E402
+from shnor.ui import analysis_views, interview_views, meeting, roadmap_views, support_views, views  # noqa: E402
 from shnor.ui.safe import md  # noqa: E402
 
 meeting_on, anon = meeting.is_meeting(), meeting.is_anonymised()
@@ -124,6 +124,9 @@ else:
     st.altair_chart(marks)
     explain("Для каждой процедуры и учебного года: доли участников с отметками «2», «3», «4», «5» "
                "(для ОГЭ и ЕГЭ базового уровня «2» — ниже минимума).")
+
+# -- objectivity, weakest tasks, distance to exit, similar schools (shnor/ui/analysis_views.py) -----
+analysis_views.school_section(user, int(school_id), meeting_on)
 
 # -- the справка for an interview with the head and the interview records (shnor/ui/interview_views.py) --
 interview_views.school_section(user, school, int(school_id), meeting_on)
