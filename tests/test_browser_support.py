@@ -40,6 +40,7 @@ def db(demo_db_master, tmp_path_factory) -> Path:
                             partner_id=sg.items[0].school.id, reason=sg.items[0].reason_ru)
                 break
         assert CASE, "no ШНОР of the demo has a partner suggestion"
+        CASE.update(year=year, year_ru=f"{year}/{year + 1}")
         sv.set_risk_levels(store, SYSTEM, CASE["id"], year, {
             1: ("средний", {"internet_mbps": 20, "digital_share": 40}), 2: ("высокий", {"subject_vacancies": 3}),
             4: ("низкий", {"ovz_share": 4.5}), 6: "высокий", 9: ("высокий", {"catch_up_share": 31}),
@@ -93,3 +94,25 @@ def test_methodist_pairs_a_suggested_partner(server, page):
     assert page.locator("[data-testid='stVegaLiteChart']").count() >= 3     # trends, marks, school and partner
     page.get_by_role("heading", name="Школа-партнёр").scroll_into_view_if_needed()
     shot(page, "support-school-paired")
+
+
+def test_methodist_rates_a_factor_in_the_form(server, page):
+    login(page, server, "metod", PASSWORD)
+    page.goto(f"{server}/school?school={CASE['id']}")
+    settle(page, 2000)
+    page.get_by_text("Изменить рисковый профиль на", exact=False).click()
+    settle(page, 500)
+    box = page.locator(f".st-key-risk_{CASE['id']}_{CASE['year']}_8")
+    box.scroll_into_view_if_needed()
+    shot(page, "support-risk-form")
+    box.scroll_into_view_if_needed()          # the screenshot stretched and restored the viewport
+    box.locator("input").click()
+    page.get_by_role("option", name="высокий", exact=True).click()
+    page.get_by_label("Доля обучающихся группы риска, %").fill("18,5")
+    page.get_by_role("button", name="Сохранить профиль").click()
+    settle(page, 1500)
+    body = page.inner_text("body")
+    assert "Рисковый профиль на " + CASE["year_ru"] + " сохранён: изменено 1 фактор." in body
+    assert "высокий риск — 4 фактора" in body and "доля обучающихся группы риска — 18,5" in body
+    page.get_by_role("heading", name="Рисковый профиль").scroll_into_view_if_needed()
+    shot(page, "support-risk-saved")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from shnor.domain.permissions import SYSTEM
 from shnor.services import support as sv
 from shnor.store import Store
+from shnor.ui.safe import md
 from smalldb import open_page_as
 from test_page_school import assert_no_markup_from_data, specs
 
@@ -65,14 +66,15 @@ def test_methodist_enters_risk_levels_and_pairs_a_suggested_partner(small_db):
     assert "Изменить рисковый профиль на 2024/2025" in expanders(at)
     assert "Все школы территории сразу: шаблон Excel" in expanders(at)
     at.selectbox(key=f"risk_{ids[1]}_{YEAR}_8").set_value("high")
-    at.number_input(key=f"risk_{ids[1]}_{YEAR}_risk_pupils_share").set_value(18.0)
+    at.text_input(key=f"risk_{ids[1]}_{YEAR}_risk_pupils_share").set_value("18,5")
     at.selectbox(key=f"risk_{ids[1]}_{YEAR}_10").set_value("medium")
     buttons(at, "Сохранить профиль")[0].click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Рисковый профиль на 2024/2025 сохранён: изменено 2 фактора."]
     profile = [t.value for t in at.table if "Фактор риска" in t.value.columns][0]
     assert list(profile["Уровень"])[7].endswith(" высокий]")
-    assert "доля обучающихся группы риска — 18,0" in list(profile["Измеренные значения"])[7]
+    assert "доля обучающихся группы риска — 18,5" in list(profile["Измеренные значения"])[7]
+    assert at.text_input(key=f"risk_{ids[1]}_{YEAR}_risk_pupils_share").value == "18,5"   # shown as entered
 
     pair = [b for b in at.button if b.label == "Назначить партнёром" and b.key == f"pair_{ids[1]}_{ids[10]}"]
     pair[0].click().run()
@@ -106,6 +108,17 @@ def test_head_pairs_and_appoints_but_does_not_rate_risks(small_db):
     people = [t.value for t in at.table if "Значение" in t.value.columns][-1]
     assert "Иванова И\\. И\\., методист ИМЦ" in list(people["Значение"])
     assert list(people["Значение"])[2] == "да"
+
+
+def test_a_value_that_is_not_a_number_stores_nothing(small_db):
+    path, ids = small_db
+    at = open_school(path, ids[1])
+    at.selectbox(key=f"risk_{ids[1]}_{YEAR}_4").set_value("high")
+    at.text_input(key=f"risk_{ids[1]}_{YEAR}_ovz_share").set_value("двенадцать")
+    buttons(at, "Сохранить профиль")[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [md("«доля обучающихся с ОВЗ»: «двенадцать» — не число.")]
+    assert "Рисковый профиль на 2024/2025 не заполнен." in "\n".join(m.value for m in at.markdown)
 
 
 def test_refusal_is_shown_in_russian(small_db):

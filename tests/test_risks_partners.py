@@ -70,6 +70,16 @@ def test_measured_values_checked_and_stored_as_fractions():
     assert risks.level_label("high") == "▲ высокий" and risks.level_label(None) == "не оценён"
 
 
+def test_values_as_a_form_shows_and_reads_them():
+    share, count = risks.MEASURES["ovz_share"][1], risks.MEASURES["subject_vacancies"][1]
+    assert risks.entered_text(share, 0.125) == "12,5" and risks.entered_text(share, 0.4) == "40"
+    assert risks.entered_text(count, 3) == "3" and risks.entered_text(share, None) == ""
+    assert risks.parse_entered(share, " 12,5 % ") == 12.5 and risks.parse_entered(share, "1 234.5") == 1234.5
+    assert risks.parse_entered(share, "") is None
+    with pytest.raises(risks.RiskError, match="«доля обучающихся с ОВЗ»: «много» — не число."):
+        risks.parse_entered(share, "много")
+
+
 def test_most_common_orders_by_high_then_medium():
     levels = pd.DataFrame([(1, 8, "high"), (2, 8, "high"), (3, 8, "low"), (1, 10, "high"), (2, 10, "medium"),
                            (3, 10, "medium"), (1, 4, "medium"), (9, 4, "high")],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shnor.domain.fmt import fmt_int, fmt_num, fmt_pct
+from shnor.domain.fmt import NBSP, fmt_int, fmt_num, fmt_pct
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 LEVELS: tuple[str, ...] = (HIGH, MEDIUM, LOW)
@@ -64,6 +64,29 @@ class Measure:
         if stored is None:
             return None
         return round(float(stored) * 100, 4) if self.kind == SHARE else stored
+
+
+def entered_text(measure: "Measure", stored) -> str:
+    """A stored value as a form shows it for editing, in Russian: «12,5» (per cent for a share), «3», '' for none."""
+    v = measure.entered(stored)
+    if v is None:
+        return ""
+    text = fmt_num(float(v), 2).replace(NBSP, "")
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def parse_entered(measure: "Measure", text) -> float | None:
+    """What a user typed into a value's field (Russian «12,5», «12.5», «12,5 %», spaces) as a number; None for an
+    empty field. Raises RiskError for anything else. The range is checked by `check_value`."""
+    if text is None:
+        return None
+    t = "".join(str(text).split()).replace(NBSP, "").replace(",", ".").removesuffix("%")
+    if not t:
+        return None
+    try:
+        return float(t)
+    except ValueError:
+        raise RiskError(f"«{measure.name_ru}»: «{text}» — не число.") from None
 
 
 @dataclass(frozen=True)

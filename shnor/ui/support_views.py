@@ -183,37 +183,34 @@ def _risk_form(user: User, school_id: int, year: int, profile: rs.RiskProfile) -
     t = profile.table.set_index("factor")
     with st.expander(f"Изменить рисковый профиль на {format_school_year(year)}"):
         with st.form(f"risk_form_{school_id}_{year}"):
-            st.caption("Уровень: высокий, средний или низкий («—» — не оценён). Доли — в процентах. Пустое поле "
-                       "значения — нет данных.")
+            st.caption("Уровень: высокий, средний или низкий («—» — не оценён). Доли — в процентах (12,5), "
+                       "нехватка кадров — число человек. Пустое поле — нет данных.")
             values: dict[int, tuple] = {}
+            width = max(len(f.measures) for f in risks.FACTORS)
             for f in risks.FACTORS:
-                cols = st.columns([3, 2] + [2] * len(f.measures) + [0.01] * (3 - len(f.measures)))
+                # the same columns in every row (the inputs line up), the fields' bottoms aligned
+                cols = st.columns([2.2, 1.6] + [2] * width, vertical_alignment="bottom")
                 cols[0].markdown(f"**{f.number}. {f.short_ru}**", help=f"{f.name_ru}: {f.about_ru}.")
                 current = t.at[f.number, "level"] if isinstance(t.at[f.number, "level"], str) else None
-                level = cols[1].selectbox("Уровень", [None, *risks.LEVELS], key=f"risk_{school_id}_{year}_{f.number}",
+                level = cols[1].selectbox(f"Уровень: {f.short_ru}", [None, *risks.LEVELS],
+                                          key=f"risk_{school_id}_{year}_{f.number}",
                                           index=[None, *risks.LEVELS].index(current),
                                           format_func=lambda c: "—" if c is None else risks.LEVEL_RU[c],
                                           label_visibility="collapsed")
                 measured = {}
                 stored = t.at[f.number, "measured"] or {}
                 for i, m in enumerate(f.measures):
-                    entered = m.entered(stored.get(m.key))
-                    measured[m.key] = cols[2 + i].number_input(
-                        f"{m.name_ru[0].upper()}{m.name_ru[1:]}, {m.unit_ru}", min_value=0.0,
-                        max_value=100.0 if m.kind == risks.SHARE else None,
-                        value=None if entered is None else float(entered),
-                        step=1.0, format="%.0f" if m.kind == risks.COUNT else "%.1f",
+                    measured[m] = cols[2 + i].text_input(
+                        m.header_ru, value=risks.entered_text(m, stored.get(m.key)), placeholder="нет данных",
                         key=f"risk_{school_id}_{year}_{m.key}")
                 values[f.number] = (level, measured)
             if st.form_submit_button("Сохранить профиль", type="primary"):
                 entries = {}
-                for number, (level, measured) in values.items():
-                    given = {k: v for k, v in measured.items() if v is not None}
-                    if level is None and not given:
-                        entries[number] = None
-                    else:
-                        entries[number] = (level, given)
                 try:
+                    for number, (level, measured) in values.items():
+                        given = {m.key: v for m, text in measured.items()
+                                 if (v := risks.parse_entered(m, text)) is not None}
+                        entries[number] = None if level is None and not given else (level, given)
                     n = sv.set_risk_levels(get_store(), user, school_id, year, entries)
                 except REFUSED as exc:
                     _flash("err", md(exc))
