@@ -41,6 +41,7 @@ from shnor.read.analysis import compute_list, load_rule_settings
 from shnor.read.overview import SchoolPageData, build_school_page, years_span
 from shnor.read.support import require_school
 from shnor.reports import docx_base as D
+from shnor.reports.spravka import DEPARTMENT_KEY
 from shnor.store import Store
 
 KIND_SCHOOL, KIND_INTERVIEWS = "school", "interviews"     # report_templates kinds (the letterheads)
@@ -270,14 +271,14 @@ def trends_chart(page: SchoolPageData, list_year: int) -> dict | None:
         return {"transform": [{"filter": {"field": "series", "equal": who}}], "mark": mark, "encoding": enc}
 
     # two line layers (solid school, dashed territory) rather than a strokeDash channel: the legend then shows
-    # colour and shape only
+    # colour and shape only; the school's drawn last, on top (a school alone in its territory has the same line)
     rule = {"mark": {"type": "rule", "color": "black", "strokeDash": [6, 4], "strokeWidth": 1.2},
             "encoding": {"y": {"datum": thr / 100, "type": "quantitative"}}}
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": values},
             "facet": {"field": "name", "type": "nominal", "title": None, "sort": names,
                       "header": {"labelFontSize": 11, "labelFontWeight": "bold", "labelLimit": 190}},
             "columns": CHART_PROCEDURES,
-            "spec": {"width": 165, "height": 95, "layer": [line(SERIES_SCHOOL, None), line(SERIES_TERRITORY, [5, 3]),
+            "spec": {"width": 165, "height": 95, "layer": [line(SERIES_TERRITORY, [5, 3]), line(SERIES_SCHOOL, None),
                                                              rule]},
             "config": {"axis": {"labelFontSize": 10}, "legend": {"orient": "bottom", "labelFontSize": 11},
                        "view": {"strokeWidth": 0}}}
@@ -494,21 +495,23 @@ def _interviews_section(doc, b: SchoolBrief, n: int) -> None:
         D.paragraph(doc, "Записей собеседований нет.")
         return
     for r in lst.records[:PAST_INTERVIEWS]:
-        D.paragraph(doc, [(f"{r.held_on_ru}. ", True), (f"Выявлено: {r.findings}", False)], size=12)
+        # typed text (it may hold line breaks): left-aligned, a justified line before a break would be stretched
+        D.paragraph(doc, [(f"{r.held_on_ru}. ", True), (f"Выявлено: {r.findings}", False)], size=12, align="left")
         if r.decisions:
-            D.paragraph(doc, f"Решения: {r.decisions}", size=12)
+            D.paragraph(doc, f"Решения: {r.decisions}", size=12, align="left")
         if r.follow_up:
-            D.paragraph(doc, f"Последующие меры: {r.follow_up}", size=12)
+            D.paragraph(doc, f"Последующие меры: {r.follow_up}", size=12, align="left")
         if r.measures:
-            D.paragraph(doc, "Мероприятия дорожной карты: " + "; ".join(r.measures), size=12)
+            D.paragraph(doc, "Мероприятия дорожной карты: " + "; ".join(r.measures), size=12, align="left")
     if len(lst) > PAST_INTERVIEWS:
         D.note(doc, f"Показаны последние {PAST_INTERVIEWS} из {len(lst)}; все — на странице школы.")
 
 
-def write_brief(doc, b: SchoolBrief, *, today: dt.date, charts: bool = True, heading: bool = True) -> None:
+def write_brief(doc, b: SchoolBrief, *, today: dt.date, charts: bool = True, heading: bool = True,
+                department: str = D.DEFAULT_DEPARTMENT) -> None:
     """One school's справка into `doc` (from its title on)."""
     if heading:
-        D.heading_block(doc, D.DEFAULT_DEPARTMENT, subordinate=b.page.school.get("territory") or "")
+        D.heading_block(doc, department, subordinate=b.page.school.get("territory") or "")
     D.title(doc, "СПРАВКА к собеседованию с руководителем", b.name)
     D.date_line(doc, today, place=f"Список на {format_school_year(b.list_year)}")
     D.section_heading(doc, "1. Сведения о школе")
@@ -534,6 +537,11 @@ def _letterhead(store: Store, kind: str) -> bytes | None:
     return None if t is None else t.content
 
 
+def _department(store: Store) -> str:
+    """The department's name for the heading (the setting the analytic справка reads too)."""
+    return D.clean_text(store.settings.get(DEPARTMENT_KEY)) or D.DEFAULT_DEPARTMENT
+
+
 def _record(store: Store, user: User, kind: str, out: Path, **detail) -> None:
     with store.unit(user) as u:
         u.record(events.REPORT_WRITTEN, kind=kind, file=out.name, **detail)
@@ -546,7 +554,7 @@ def write_school_spravka(store: Store, user: User, list_year: int, school_id: in
     shared = _Shared(store, user, int(list_year), load_rule_settings(store))
     b = school_brief(shared, int(school_id))
     doc = D.new_document(_letterhead(store, KIND_SCHOOL), title=f"Справка: {b.name}")
-    write_brief(doc, b, today=today or dt.date.today(), charts=charts)
+    write_brief(doc, b, today=today or dt.date.today(), charts=charts, department=_department(store))
     _closing(doc, user, today)
     out = D.save_document(doc, out_path)
     _record(store, user, "school_spravka", out, school_id=int(school_id), list_year=int(list_year))
@@ -596,7 +604,7 @@ def write_interview_pack(store: Store, user: User, list_year: int, territory_id:
     where = store.territories.name(tid) if tid is not None else "весь регион"
     year = format_school_year(int(list_year))
     doc = D.new_document(_letterhead(store, KIND_SCHOOL), title=f"Справки к собеседованиям: {where}, {year}")
-    D.heading_block(doc, D.DEFAULT_DEPARTMENT, subordinate=where or "")
+    D.heading_block(doc, _department(store), subordinate=where or "")
     D.title(doc, "СПРАВКИ к собеседованиям с руководителями школ",
             f"{where} · список на {year} ({years_span(int(list_year))})")
     D.date_line(doc, today)
@@ -629,12 +637,12 @@ def write_interview_record(store: Store, user: User, interview_id: int, out_path
         raise DocumentError(f"Запись собеседования № {interview_id} не найдена.")
     require_school(store, user, Action.REPORTS, rec.school_id)
     doc = D.new_document(_letterhead(store, KIND_INTERVIEWS), title=f"Собеседование: {rec.school_name}")
-    D.heading_block(doc, D.DEFAULT_DEPARTMENT, subordinate=rec.territory)
+    D.heading_block(doc, _department(store), subordinate=rec.territory)
     D.title(doc, "ЗАПИСЬ СОБЕСЕДОВАНИЯ с руководителем школы", f"{rec.school_name}\n{rec.territory}")
     D.date_line(doc, rec.held_on)
     for label, text in rec.lines()[1:]:
         D.section_heading(doc, label, level=1)
-        D.paragraph(doc, text)
+        D.paragraph(doc, text, align="left", indent=False)       # typed text with its line breaks, not stretched
     D.note(doc, rec.trail_ru() + ".")
     D.signature(doc, "Провёл(а) собеседование")
     D.signature(doc, "Руководитель школы")
