@@ -121,12 +121,12 @@ c5.metric("Срок без дат", fmt_int(p.no_dates), border=True,
 # -- filters ------------------------------------------------------------------------------------
 with st.container(border=True):
     f1, f2, f3 = st.columns(3)
-    statuses = f1.multiselect("Статус", list(STATUS_RU.values()), key="rm_status")
+    statuses = f1.multiselect("Статус", list(STATUS_RU.values()), key="rm_status", placeholder="все")
     sections = f2.multiselect("Раздел", [s for s in dict.fromkeys(all_measures["section"].fillna("")) if s],
-                              key="rm_section")
+                              key="rm_section", placeholder="все")
     resp_words = sorted({w.strip() for r in all_measures["responsible"].fillna("") for w in
                          r.replace("\n", ",").replace(";", ",").split(",") if w.strip()})
-    responsible = f3.multiselect("Ответственные", resp_words, key="rm_resp")
+    responsible = f3.multiselect("Ответственные", resp_words, key="rm_resp", placeholder="все")
     g1, g2, g3 = st.columns(3)
     school_names = sorted({s.strip() for v in all_measures["schools"].dropna() for s in str(v).split(";") if s.strip()})
     school_pick = g1.selectbox("Школа", [""] + school_names, key="rm_school",
@@ -251,7 +251,7 @@ if not df.empty and not meeting_on:
             current = [x for x in read.school_id_list(m["school_ids"]) if x in names]
             with st.form(f"schools_{mid}"):
                 picked = st.multiselect("Школы, которых касается мероприятие", sorted(names, key=names.get),
-                                        default=current, format_func=names.get)
+                                        default=current, format_func=names.get, placeholder="выберите школы")
                 if st.form_submit_button("Сохранить школы"):
                     try:
                         service.set_measure_schools(store, user, int(mid), picked)

@@ -12,8 +12,11 @@ from shnor.ui import charts
 
 # a measure's state on charts: word, colour (Okabe–Ito), shape
 STATE_ORDER = ["просрочено", "скоро срок", "в работе", "запланировано", "выполнено", "не выполнено", "отменено"]
-STATE_COLORS = [charts.VERMILION, charts.ORANGE, charts.SKY, charts.GREY, charts.GREEN, charts.PURPLE, "#BBBBBB"]
-STATE_SHAPES = ["triangle-up", "diamond", "circle", "square", "cross", "triangle-down", "stroke"]
+STATE_COLORS = [charts.VERMILION, charts.ORANGE, charts.SKY, charts.GREY, charts.GREEN, charts.PURPLE, "#999999"]
+# fill the container's width and keep the height for the plot (Streamlit's own `fit` squeezes the plot to leave
+# room for the title and the legend inside the given height)
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+STATE_SHAPES = ["triangle-up", "diamond", "circle", "square", "cross", "triangle-down", "triangle-left"]
 
 
 def chart_state(status_ru: str, flag_ru: str) -> str:
@@ -50,6 +53,7 @@ def progress_chart(sections: pd.DataFrame, meeting_on: bool = False) -> alt.TopL
             if n:
                 rows.append({"section": r.section, "state": state, "n": int(n)})
     data = pd.DataFrame(rows)
+    sections = sections[["section", "total", "done", "in_progress", "overdue", "done_share"]]
     labels = sections.assign(
         label=[f"{fmt_pct(s) if s is not None else '—'} выполнено ({fmt_int(d)} из {fmt_int(t)})"
                for s, d, t in zip(sections["done_share"], sections["done"], sections["total"])])
@@ -71,7 +75,7 @@ def progress_chart(sections: pd.DataFrame, meeting_on: bool = False) -> alt.TopL
     overdue = int(sections["overdue"].sum())
     title = (f"Выполнено {fmt_int(done)} из {fmt_int(total)} мероприятий" +
              (f" — {fmt_int(overdue)} просрочено" if overdue else " — просроченных нет"))
-    chart = (bars + text).properties(height=max(120, 34 * len(sections)))
+    chart = (bars + text).properties(height=max(120, 34 * len(sections)), autosize=FIT_WIDTH)
     return charts.finish(chart, title, "По разделам дорожной карты; подпись — доля выполненных без отменённых",
                          meeting_on)
 
@@ -92,6 +96,7 @@ def timeline_chart(df: pd.DataFrame, today: date, meeting_on: bool = False, limi
     dated["start"] = pd.to_datetime(dated["deadline_start"])
     dated["end"] = pd.to_datetime(dated["deadline_end"]) + pd.Timedelta(days=1)
     dated["period"] = [f"{s:%d.%m.%Y} – {e:%d.%m.%Y}" for s, e in zip(dated["deadline_start"], dated["deadline_end"])]
+    dated = dated[["label", "state", "start", "end", "period", "deadline_text", "flag_ru"]]
     order = list(dated["label"])
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=460))
     scale = alt.Scale(domain=STATE_ORDER, range=STATE_COLORS)
@@ -117,7 +122,7 @@ def timeline_chart(df: pd.DataFrame, today: date, meeting_on: bool = False, limi
         sub += f"; без дат: {fmt_int(undated)} (по графику, по мере необходимости или не распознано)"
     if len(df) - undated > limit:
         sub += f"; показаны первые {fmt_int(limit)}"
-    chart = (bars + marks + rule + rule_text).properties(height=max(140, 22 * len(dated)))
+    chart = (bars + marks + rule + rule_text).properties(height=max(140, 22 * len(dated)), autosize=FIT_WIDTH)
     return charts.finish(chart, title, sub, meeting_on)
 
 
