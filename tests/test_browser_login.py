@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from browser import launch_browser, login, shot, streamlit_server, wait_idle
-from shnor.domain.permissions import SYSTEM
+from shnor.domain.permissions import SYSTEM, User, may_open
+from shnor.ui.guard import PAGES
 from shnor.services import accounts
 from shnor.store import Store
 from smalldb import build_small_db
@@ -64,7 +65,9 @@ def test_direct_address_on_fresh_server_shows_only_login(db, browser):
         page.get_by_role("button", name="Войти").click()
         logged_in(page)
         shot(page, "login-viewer-after-direct")
-        assert nav_titles(page) == ["Обзор", "Выявление ШНОР", "Школа"]
+        viewer = User("vera", "viewer")
+        assert nav_titles(page) == [p.title for p in PAGES if may_open(viewer, p.key)]
+        assert nav_titles(page)[:3] == ["Обзор", "Выявление ШНОР", "Школа"] and "Пользователи" not in nav_titles(page)
         assert page.locator("[data-testid='stDataFrame']").filter(has_text="root").count() == 0
 
 

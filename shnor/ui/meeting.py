@@ -90,7 +90,8 @@ def render_toggles() -> None:
                    "То же самое: ?anon=1 в адресе.")
 
 
-MEETING_PAGES = ("overview", "identification", "school")   # what is shown in meetings (the navigation's pages)
+# what is shown in meetings (the navigation's pages): the list, the schools, and how the plan of work goes
+MEETING_PAGES = ("overview", "identification", "school", "indicators", "roadmap", "analyses")
 
 # Meeting mode enlarges everything a room reads: text, metric cards, widgets' labels, the values in selects and
 # inputs, and tables. A dataframe is drawn on a canvas whose type follows the theme, not CSS, so its frame is
@@ -128,3 +129,48 @@ def apply_style() -> None:
     _sync_url()
     if is_meeting():
         st.html(_MEETING_CSS)
+    apply_print_view()
+
+
+# ---------------------------------------------------------------------------------------------
+# The print view: `?print=1` (the «Версия для печати» button of the «Отчёты» page opens the Overview so)
+# ---------------------------------------------------------------------------------------------
+PRINT_PARAM = "print"
+PRINT_WIDTH = "180mm"      # an A4 sheet (210 mm) less the print margins of shnor/ui/style.py PRINT_CSS
+PRINT_HINT = ("Версия для печати: напечатайте страницу (Ctrl+P) или сохраните её в PDF — боковая панель, кнопки и "
+              "эта строка на бумагу не попадут.")
+
+# On screen the page is laid out at the width of the sheet, so that what the browser prints is what is shown:
+# charts are drawn for that width (a chart drawn wider would be cut at the sheet's edge), no sidebar, no toolbar,
+# no filters (the heading names the year and the territory). The @media print rules are in shnor/ui/style.py.
+_PRINT_VIEW_CSS = f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarNav"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+.st-key-shnor_meeting_bar, .stSelectbox, .stMultiSelect, .stRadio, .stToggle {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ max-width: {PRINT_WIDTH} !important; padding: 1.5rem 0 2rem 0 !important;
+  margin: 0 auto; }}
+[data-testid="stMain"] {{ background: white; }}
+</style>
+"""
+
+
+def is_print() -> bool:
+    """True on the print view (`?print=1` in the address): read on every run, so leaving the address leaves it."""
+    return str(st.query_params.get(PRINT_PARAM, "")).strip().lower() in _TRUE
+
+
+def _close_print() -> None:
+    if PRINT_PARAM in st.query_params:
+        del st.query_params[PRINT_PARAM]
+
+
+def apply_print_view() -> None:
+    """The print view's CSS and a line (not printed) saying how to print and how to leave; called with the style."""
+    if not is_print():
+        return
+    st.html(_PRINT_VIEW_CSS)
+    with st.container(key="shnor_print_bar", horizontal=True, vertical_alignment="center"):
+        st.caption(PRINT_HINT)
+        st.button("Закрыть версию для печати", key="shnor_print_close", on_click=_close_print,
+                  icon=":material/close:", type="tertiary")
