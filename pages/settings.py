@@ -19,8 +19,10 @@ from shnor.domain.permissions import Forbidden  # noqa: E402
 from shnor.domain.rule import RuleSettings  # noqa: E402
 from shnor.domain.years import format_school_year, school_year_of_date  # noqa: E402
 from shnor.domain.coverage import COVERAGE_SETTING_KEY, DEFAULT_MIN_COVERAGE_PCT  # noqa: E402
+from shnor.domain.roadmap import DUE_SOON_DEFAULT, DUE_SOON_SETTING_KEY  # noqa: E402
 from shnor.read.analysis import load_min_coverage, load_rule_settings  # noqa: E402
 from shnor.services import settings as service  # noqa: E402
+from shnor.services import templates as tpl  # noqa: E402
 from shnor.ui import meeting  # noqa: E402
 from shnor.ui.db import data_changed, get_store  # noqa: E402
 from shnor.ui.safe import md  # noqa: E402
@@ -31,7 +33,7 @@ is_admin_scales = can(user, Action.SCALES)
 is_admin_thresholds = can(user, Action.THRESHOLDS)
 is_admin_targets = can(user, Action.TARGETS)
 is_admin_territories = can(user, Action.TERRITORIES)
-REFUSALS = (service.SettingsError, Forbidden)
+REFUSALS = (service.SettingsError, tpl.TemplateError, Forbidden)
 SCALE_FLASH = "_settings_scale_correction"
 
 
@@ -57,8 +59,9 @@ elif not (is_admin_rule or is_admin_scales or is_admin_targets):
     st.caption("Настройки показаны для просмотра: менять их может администратор. Попробовать другие параметры "
                "правила без сохранения можно на странице «Выявление ШНОР».")
 
-tab_rule, tab_scales, tab_targets, tab_terr = st.tabs(
-    ["Правило выявления", "Шкалы ВПР и пороги экзаменов", "Целевые показатели", "Территории"])
+tab_rule, tab_scales, tab_targets, tab_terr, tab_docs = st.tabs(
+    ["Правило выявления", "Шкалы ВПР и пороги экзаменов", "Целевые показатели", "Территории",
+     "Сроки и документы"])
 
 # ---------------------------------------------------------------------------------------------
 with tab_rule:
@@ -291,3 +294,52 @@ with tab_terr:
                 if change(service.add_territory, name, kind=kind, parent_id=parent)[0]:
                     st.session_state["_settings_flash"] = f"Территория «{md(name.strip())}» добавлена."
                     st.rerun()
+
+# ---------------------------------------------------------------------------------------------
+with tab_docs:
+    days_now = int(store.settings.get(DUE_SOON_SETTING_KEY, DUE_SOON_DEFAULT))
+    with st.form("due_soon_setting", border=True):
+        st.markdown("**«Скоро срок» в дорожной карте**")
+        days = st.number_input("За сколько дней до окончания срока мероприятие отмечается «скоро срок»", 0, 90,
+                               days_now, step=1, disabled=not is_admin_rule, key="due_soon_days",
+                               help=f"По умолчанию {DUE_SOON_DEFAULT} дней. Выполненные и отменённые мероприятия "
+                                    "не отмечаются; после срока незакрытое мероприятие — «просрочено».")
+        if st.form_submit_button("Сохранить", disabled=not is_admin_rule) and is_admin_rule:
+            ok, changed = change(service.set_due_soon_days, int(days))
+            if ok:
+                (st.success if changed else st.info)(
+                    f"«Скоро срок» — за {int(days)} дн. до окончания срока." if changed else "Не изменилось.")
+    may_docs = can(user, Action.REPORT_TEMPLATES)
+    with st.form("document_heading", border=True):
+        st.markdown("**Шапка и подпись документов** (аналитическая справка, справки по школам, список)")
+        values = {key: st.text_input(label, value=store.settings.get(key) or "", disabled=not may_docs,
+                                     key=f"doc_{key}", max_chars=300)
+                  for key, label in service.DOCUMENT_KEYS.items()}
+        if st.form_submit_button("Сохранить", disabled=not may_docs) and may_docs:
+            ok, changed = change(service.set_document_heading, values)
+            if ok:
+                (st.success if changed else st.info)("Шапка документов сохранена." if changed else "Не изменилось.")
+    if not may_docs:
+        st.caption("Шапку документов и бланк меняет администратор всего региона.")
+    st.markdown("**Бланк документов** (.docx с гербом, шапкой и колонтитулами органа управления)")
+    st.caption("Документы пишутся на бланке: его шапка и колонтитулы сохраняются, текст документа встаёт на место "
+               "абзаца {{СОДЕРЖАНИЕ}} (если его нет — после текста бланка). Без бланка — встроенная шапка.")
+    have = tpl.templates(store, user)
+    if not have.empty:
+        st.dataframe(pd.DataFrame({"Документ": have["kind_ru"], "Файл": have["file_name"],
+                                   "Загрузил": have["uploaded_by"].fillna("")}), hide_index=True, width="stretch")
+    if may_docs:
+        with st.form("letterhead_upload", clear_on_submit=True):
+            kind = st.selectbox("Для каких документов", list(tpl.KINDS_RU), format_func=tpl.KINDS_RU.get)
+            f = st.file_uploader("Бланк .docx, до 10 МБ", type=["docx"], key="letterhead_file")
+            if st.form_submit_button("Загрузить бланк") and f is not None:
+                ok, info = change(tpl.upload_template, kind, f.name, f.getvalue())
+                if ok:
+                    st.success(md(info.summary_ru()))
+        if not have.empty:
+            with st.form("letterhead_remove"):
+                kind_rm = st.selectbox("Убрать бланк", list(have["kind"]), format_func=tpl.KINDS_RU.get)
+                if st.form_submit_button("Убрать"):
+                    ok, _ = change(tpl.remove_template, kind_rm)
+                    if ok:
+                        st.success("Бланк убран: документы этого вида пишутся со встроенной шапкой.")

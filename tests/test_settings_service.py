@@ -279,3 +279,31 @@ def test_cli_school_list_is_limited_to_the_users_territory(tmp_path, capsys):
     assert code == 2 and "Южный район" in err
     code, out, _ = run_cli(capsys, path, "school", "list", "--territory", "Северный район")
     assert code == 0 and "Школа А" in out and "HYPERLINK" not in out and "Код ОО" in out
+
+
+def test_due_soon_days_and_the_document_heading(tmp_path):
+    """«Скоро срок» (0–90 days, an admin of the region) and the department's heading for documents."""
+    from shnor.domain.permissions import User
+    from shnor.domain.roadmap import DUE_SOON_SETTING_KEY
+    from shnor.services.settings import SettingsError, set_document_heading, set_due_soon_days
+    from shnor.store import Store
+    store = Store.open(tmp_path / "s.duckdb")
+    try:
+        assert set_due_soon_days(store, SYSTEM, 21) is True
+        assert store.settings.get(DUE_SOON_SETTING_KEY) == 21
+        assert set_due_soon_days(store, SYSTEM, "21") is False
+        for bad in (-1, 91, "две недели", 7.5):
+            with pytest.raises(SettingsError, match="Скоро срок"):
+                set_due_soon_days(store, SYSTEM, bad)
+        with pytest.raises(Forbidden):
+            set_due_soon_days(store, User("m", "methodist"), 10)
+        changed = set_document_heading(store, SYSTEM, {"department_name": "  Управление   образования\nадминистрации ",
+                                                       "department_head_name": "=И. И. Иванов"})
+        assert changed == ["department_name", "department_head_name"]
+        assert store.settings.get("department_name") == "Управление образования администрации"
+        with pytest.raises(SettingsError, match="300"):
+            set_document_heading(store, SYSTEM, {"department_name": "я" * 301})
+        with pytest.raises(Forbidden):
+            set_document_heading(store, User("h", "head"), {"department_name": "x"})
+    finally:
+        store.close()

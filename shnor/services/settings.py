@@ -62,6 +62,46 @@ def set_setting(store: Store, user: User, key: str, value: Any, action: Action) 
         u.record(events.SETTING_CHANGED, key=key, value=value)
 
 
+def set_due_soon_days(store: Store, user: User, days) -> bool:
+    """How many days ahead a measure's deadline makes it «скоро срок» (0–90). False when unchanged."""
+    from shnor.domain.roadmap import DUE_SOON_DEFAULT, DUE_SOON_SETTING_KEY
+    require(user, Action.RULE_SETTINGS)
+    try:
+        n = int(days)
+    except (TypeError, ValueError):
+        raise SettingsError(f"«Скоро срок»: нужно целое число дней, а не «{days}».") from None
+    if not 0 <= n <= 90 or str(days).strip() not in (str(n), f"{n}.0"):
+        raise SettingsError(f"«Скоро срок»: от 0 до 90 дней, а не «{days}».")
+    if int(store.settings.get(DUE_SOON_SETTING_KEY, DUE_SOON_DEFAULT)) == n:
+        return False
+    set_setting(store, user, DUE_SOON_SETTING_KEY, n, Action.RULE_SETTINGS)
+    return True
+
+
+DOCUMENT_KEYS = {"department_name": "Название органа управления образованием",
+                 "department_head_position": "Должность подписывающего",
+                 "department_head_name": "Фамилия и инициалы подписывающего"}
+
+
+def set_document_heading(store: Store, user: User, values: dict[str, str]) -> list[str]:
+    """The department's name and who signs its documents (the справки, lists): texts up to 300 characters,
+    one line each. Returns the keys changed."""
+    require(user, Action.REPORT_TEMPLATES)
+    errors, clean = [], {}
+    for key, value in values.items():
+        if key not in DOCUMENT_KEYS:
+            raise KeyError(key)
+        text = " ".join(str(value or "").split())
+        if len(text) > 300:
+            errors.append(f"«{DOCUMENT_KEYS[key]}»: не длиннее 300 знаков.")
+        clean[key] = text
+    _refuse(errors)
+    changed = [k for k, v in clean.items() if (store.settings.get(k) or "") != v]
+    for k in changed:
+        set_setting(store, user, k, clean[k], Action.REPORT_TEMPLATES)
+    return changed
+
+
 # ---------------------------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------------------------
