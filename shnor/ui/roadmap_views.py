@@ -173,7 +173,12 @@ def school_section(user, school_id: int, trends: pd.DataFrame, meeting_on: bool 
     st.dataframe(table(df)[["№", "Мероприятие", "Срок (как в документе)", "Состояние", "Ответственные",
                             "Подтверждение"]], hide_index=True, width="stretch",
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
-    if st.button("Открыть дорожную карту", key="school_roadmap_link", icon=":material/event_note:"):
+    if st.button("Открыть на странице «Дорожная карта»", key="school_roadmap_link", icon=":material/event_note:",
+                 help="Мероприятия этой школы с отметками, историей и критериями"):
+        names = {s.strip() for v in df["schools"].dropna() for s in str(v).split(";") if s.strip()}
+        name = store.schools.list().set_index("id")["short_name"].get(int(school_id))
+        if name in names:
+            st.session_state["rm_school"] = name          # the roadmap page opens filtered to this school
         st.switch_page("pages/roadmap.py")
     ba = read.before_after(trends, df)
     st.markdown("**Результаты до и после начала работы**")
