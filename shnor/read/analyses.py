@@ -100,9 +100,9 @@ def objectivity(store: Store, user: User, year: int, procedure: str | None = Non
     tid = scope_of(user, territory_id)
     years = list(range(year - span + 1, year + 1))
     region = store.analyses.journal(years, [procedure] if procedure else None, None)
-    table = obj.objectivity_table(region)
     names = _names(store, tid)
-    table = table[table["school_id"].isin(names["school_id"])]
+    # the flag's loop over the scope's rows only; the territory's and the region's figures pool `region`
+    table = obj.objectivity_table(region[region["school_id"].isin(names["school_id"])], region)
     hist = obj.with_history(table, year, span)
     hist = _named(hist, names)
     hist = hist.sort_values(["flag", "territory", "short_name", "procedure"],
@@ -348,7 +348,10 @@ def forecast_share(store: Store, user: User, territory_id: int | None = None, se
     counted = counted_schools(all_schools, last_year + 2)
     target = inherited_target(store, tid, last_year + 1)
     allowed = allowed_shnor(target, len(counted)) if target is not None else None
-    f = fc.forecast(history, list(counted["id"]), last_year, settings, target, allowed)
+    # only the columns the forecast reads: its per-school loop slices the frame ~2 500 times on a region, and
+    # the stored results' other columns (marks, journal, dates) made that three times slower (16 s -> 5 s)
+    narrow = history[["school_id", "procedure", "year", "participants", "low_count"]]
+    f = fc.forecast(narrow, list(counted["id"]), last_year, settings, target, allowed)
     current = compute_list(store, last_year + 1, tid, settings, results=history, all_schools=all_schools)
     names = all_schools[["id", "school_code", "short_name", "territory"]].rename(columns={"id": "school_id"})
     return ForecastView(tid, f, current.share, current.shnor_count, current.school_count, names)
