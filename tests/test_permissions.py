@@ -80,9 +80,9 @@ def test_system_user_is_an_unbound_admin():
 
 def test_pages_follow_the_table():
     assert pages_for(user("viewer", True)) == ["overview", "identification", "school", "indicators", "roadmap",
-                                               "analyses"]
+                                               "analyses", "reports"]
     assert pages_for(user("admin", True)) == ["overview", "identification", "school", "indicators", "roadmap",
-                                              "analyses", "upload", "settings"]
+                                              "analyses", "reports", "upload", "settings"]
     assert pages_for(user("admin", False))[-2:] == ["users", "audit"]
     assert not may_open(user("admin", False), "no-such-page")
 

@@ -119,6 +119,7 @@ PAGE_ACTION: dict[str, Action] = {
     "indicators": Action.READ,
     "roadmap": Action.READ,
     "analyses": Action.READ,
+    "reports": Action.READ,
     "upload": Action.IMPORT, "settings": Action.READ, "users": Action.USERS, "audit": Action.AUDIT_READ,
 }
 # pages that only some roles see even though reading is open to all (settings: no viewers)

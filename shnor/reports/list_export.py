@@ -60,10 +60,7 @@ class ListForm:
         return len(self.frame)
 
     def file_name(self, ext: str) -> str:
-        span = f"{self.year}-{self.year + 1}"
-        if self.approved and self.official is not None:
-            return f"ШНОР_{span}_приказ_{_safe_file_part(self.official.order_number or '')}.{ext}"
-        return f"ШНОР_{span}_проект.{ext}"
+        return list_file_name(self.year, self.official, ext)
 
 
 @dataclass
@@ -76,6 +73,14 @@ class ListExport:
     included: int                       # schools in the list
     schools: int                        # schools of the territory
     mime: str = XLSX_MIME
+
+
+def list_file_name(year: int, official: OfficialList | None, ext: str) -> str:
+    """«ШНОР_2022-2023_приказ_1324.xlsx» for an approved list, «ШНОР_2022-2023_проект.xlsx» otherwise."""
+    span = f"{year}-{year + 1}"
+    if official is not None and official.frozen:
+        return f"ШНОР_{span}_приказ_{_safe_file_part(official.order_number or '')}.{ext}"
+    return f"ШНОР_{span}_проект.{ext}"
 
 
 def _safe_file_part(text: str) -> str:

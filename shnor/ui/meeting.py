@@ -136,21 +136,27 @@ def apply_style() -> None:
 # The print view: `?print=1` (the «Версия для печати» button of the «Отчёты» page opens the Overview so)
 # ---------------------------------------------------------------------------------------------
 PRINT_PARAM = "print"
-PRINT_WIDTH = "180mm"      # an A4 sheet (210 mm) less the print margins of shnor/ui/style.py PRINT_CSS
+PRINT_LAYOUT_PX = 860      # the page's width in the print view: the dashboard's charts read well at it
+PRINT_ZOOM = 0.79          # × 860 px = 680 px = the 180 mm between the A4 margins of shnor/ui/style.py PRINT_CSS
 PRINT_HINT = ("Версия для печати: напечатайте страницу (Ctrl+P) или сохраните её в PDF — боковая панель, кнопки и "
               "эта строка на бумагу не попадут.")
 
-# On screen the page is laid out at the width of the sheet, so that what the browser prints is what is shown:
-# charts are drawn for that width (a chart drawn wider would be cut at the sheet's edge), no sidebar, no toolbar,
-# no filters (the heading names the year and the territory). The @media print rules are in shnor/ui/style.py.
+# On screen the page is laid out at a fixed width, so that what the browser prints is what is shown: the charts
+# are drawn once for that width and the sheet takes it whole, scaled by PRINT_ZOOM (a chart drawn wider than the
+# sheet would be cut at its edge). No sidebar, no toolbar, no filters (the heading names the year and the
+# territory); columns stay side by side. The other @media print rules are in shnor/ui/style.py.
 _PRINT_VIEW_CSS = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarNav"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 .st-key-shnor_meeting_bar, .stSelectbox, .stMultiSelect, .stRadio, .stToggle {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ max-width: {PRINT_WIDTH} !important; padding: 1.5rem 0 2rem 0 !important;
-  margin: 0 auto; }}
-[data-testid="stMain"] {{ background: white; }}
+[data-testid="stMainBlockContainer"] {{ width: {PRINT_LAYOUT_PX}px !important; max-width: {PRINT_LAYOUT_PX}px !important;
+  padding: 1.5rem 0 2rem 0 !important; margin: 0 auto; }}
+[data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; }}
+[data-testid="stColumn"] {{ min-width: 0 !important; }}
+@media print {{
+  [data-testid="stMainBlockContainer"] {{ zoom: {PRINT_ZOOM}; padding: 0 !important; margin: 0 !important; }}
+}}
 </style>
 """
 

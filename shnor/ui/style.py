@@ -128,6 +128,40 @@ body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-test
 """
 
 
+# ---- Printing (Ctrl+P, «Сохранить как PDF») ----------------------------------------------------------------
+# Streamlit scrolls inside its own containers (a fixed-height app), which a browser prints as one screenful: on
+# paper they grow to their content. The sidebar, the toolbar and the print view's own line are not printed;
+# charts, metric cards, alerts and tables are never cut across a sheet; a heading (and a chart: its caption)
+# stays with what follows it, and each section after the first (a subheader) starts a new sheet. A4 portrait
+# with 15 mm margins: the print view (shnor/ui/meeting.py, ?print=1) fits its page to the 180 mm between them.
+PRINT_CSS = """
+<style>
+@page { size: A4 portrait; margin: 14mm 15mm; }
+@media print {
+  html, body, #root, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stMainBlockContainer"] {
+    height: auto !important; min-height: 0 !important; overflow: visible !important; position: static !important;
+  }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  .st-key-shnor_meeting_bar, .st-key-shnor_print_bar, [data-testid="stSkipToContent"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stVerticalBlock"] { height: auto !important; overflow: visible !important; }
+  [data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]),
+  [data-testid="stElementContainer"]:has([data-testid="stAlert"]),
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]),
+  [data-testid="stElementContainer"]:has([data-testid="stTable"]),
+  [data-testid="stHorizontalBlock"], [data-testid="stMetric"] { break-inside: avoid; page-break-inside: avoid; }
+  [data-testid="stElementContainer"]:has([data-testid="stHeading"]),
+  [data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]) { break-after: avoid; page-break-after: avoid; }
+  [data-testid="stElementContainer"]:has(h3) ~ [data-testid="stElementContainer"]:has(h3) {
+    break-before: page; page-break-before: always; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>
+"""
+
+
 def apply() -> None:
     """Inject the global CSS (once per page run; the element takes no space)."""
-    st.html(CSS)
+    st.html(CSS + PRINT_CSS)
