@@ -601,7 +601,9 @@ def write_interview_pack(store: Store, user: User, list_year: int, territory_id:
     today = today or dt.date.today()
     shared = _Shared(store, user, int(list_year), settings)
     shared._lists[tid] = compute_list(store, int(list_year), tid, settings)
-    where = store.territories.name(tid) if tid is not None else "весь регион"
+    region = store.territories.region_id()
+    where = store.territories.name(tid if tid is not None else region) if (tid or region) is not None else None
+    where = D.clean_text(where) or "весь регион"
     year = format_school_year(int(list_year))
     doc = D.new_document(_letterhead(store, KIND_SCHOOL), title=f"Справки к собеседованиям: {where}, {year}")
     D.heading_block(doc, _department(store), subordinate=where or "")
@@ -616,7 +618,7 @@ def write_interview_pack(store: Store, user: User, list_year: int, territory_id:
         D.table(doc, pd.DataFrame({"№": [str(i + 1) for i in range(n)], "Школа": list(schools["short_name"]),
                                    "Территория": list(schools["territory"]), "Статус": list(schools["status_ru"]),
                                    "Критерии": [c if isinstance(c, str) and c else "—" for c in schools["criteria"]]}),
-                widths_cm=[1.0, 6.5, 5.0, 2.3, 1.7], font_size=10, align=["right", "left", "left", "left", "center"])
+                widths_cm=[1.0, 6.2, 5.0, 2.1, 2.2], font_size=10, align=["right", "left", "left", "left", "center"])
     _closing(doc, user, today)
     for sid in schools["id"]:
         b = school_brief(shared, int(sid), scope=tid)

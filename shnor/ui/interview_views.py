@@ -110,8 +110,9 @@ def school_section(user: User, school: pd.Series, school_id: int, meeting_on: bo
                      column_config={c: st.column_config.TextColumn(width="medium")
                                     for c in ("Что выявлено", "Решения", "Последующие меры")})
         by_id = {r.id: r for r in records.records}
-        pick = st.selectbox("Запись", list(by_id), key=f"interview_pick_{school_id}",
-                            format_func=lambda i: f"{by_id[i].held_on_ru} — {by_id[i].participants[:60]}")
+        pick = st.selectbox("Запись для печати или изменения", list(by_id), key=f"interview_pick_{school_id}",
+                            format_func=lambda i: f"{by_id[i].held_on_ru} — "
+                                                  f"{'; '.join(by_id[i].participants.splitlines())[:80]}")
         if pick is not None:
             st.download_button(
                 "Запись для печати, .docx",
@@ -125,7 +126,7 @@ def school_section(user: User, school: pd.Series, school_id: int, meeting_on: bo
     else:
         st.caption("Записей собеседований нет." + (" Добавьте запись после собеседования." if may_write else ""))
     if may_write:
-        with st.expander("Новая запись собеседования", expanded=not records.records):
+        with st.expander("Новая запись собеседования"):
             _form(user, school_id, None)
 
 
@@ -144,17 +145,19 @@ def _form(user: User, school_id: int, record: ri.InterviewRecord | None) -> None
     today = dt.date.today()
     options = _measure_options(user, school_id, record)
     with st.form(key, clear_on_submit=record is None):
-        held = st.date_input("Дата собеседования", value=record.held_on if record else today, max_value=today,
-                             format="DD.MM.YYYY", key=f"{key}_date")
-        participants = st.text_area("Участники", value=record.participants if record else "",
+        left, right = st.columns([1, 3])
+        held = left.date_input("Дата собеседования", value=record.held_on if record else today, max_value=today,
+                               format="DD.MM.YYYY", key=f"{key}_date")
+        participants = right.text_area("Участники", value=record.participants if record else "",
                                     max_chars=sv.MAX_PARTICIPANTS, key=f"{key}_participants", height=80,
                                     placeholder="Фамилия И. О., должность — например: Иванова И. И., начальник отдела "
                                                 "общего образования; Петров П. П., директор школы")
         findings = st.text_area("Что выявлено", value=record.findings if record else "", max_chars=sv.MAX_TEXT,
                                 key=f"{key}_findings", placeholder="Причины низких результатов, что сделано, чего нет")
-        decisions = st.text_area("Решения", value=record.decisions if record else "", max_chars=sv.MAX_TEXT,
+        left, right = st.columns(2)
+        decisions = left.text_area("Решения", value=record.decisions if record else "", max_chars=sv.MAX_TEXT,
                                  key=f"{key}_decisions")
-        follow_up = st.text_area("Последующие меры", value=record.follow_up if record else "", max_chars=sv.MAX_TEXT,
+        follow_up = right.text_area("Последующие меры", value=record.follow_up if record else "", max_chars=sv.MAX_TEXT,
                                  key=f"{key}_follow_up", placeholder="Что, кто и к какому сроку")
         linked = st.multiselect("Мероприятия дорожной карты (последующие меры)", list(options),
                                 default=[m for m in (record.measure_ids if record else []) if m in options],
