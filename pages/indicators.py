@@ -89,8 +89,12 @@ c4.metric("Без вывода", fmt_int(rest), border=True,
           help="Нет значения за год, цель не задана или данных мало для вывода (доля ШНОР: результаты есть "
                "меньше чем у порога полноты данных школ).")
 
-st.dataframe(iv.styled_table(table), hide_index=True, width="stretch", key="ind_table",
-             column_config=iv.column_config(), row_height=52 if not meeting_on else None)
+shown = table
+if meeting_on:   # one message per screen: what has neither a value nor a target is left out
+    shown = table[(table["actual"].notna()) | (table["target"].notna())]
+st.table(iv.styled_table(shown, with_source=not meeting_on))
+if meeting_on and len(shown) < len(table):
+    st.caption(f"Без значения и без цели (не показаны): {fmt_int(len(table) - len(shown))}.")
 explain(ind_.tolerance_sentence() + " «Откуда значение»: рассчитано по загруженным результатам, введено вручную "
         "или загружено из файла (кто и когда). Рассчитанное значение важнее введённого: введённое используется, "
         "если результатов нет.")
@@ -152,8 +156,8 @@ if may_values:
                               format_func=lambda c: f"{ind_.CATALOGUE[c].name_ru}, {ind_.CATALOGUE[c].unit}")
         v_school = f2.selectbox("Школа", school_ids, index=None, key="ind_value_school",
                                 format_func=lambda i: names.get(i, str(i)),
-                                placeholder=f"— значение территории «{place}» —",
-                                help="Оставьте пустым, чтобы внести значение для всей территории.")
+                                placeholder="— вся территория —",
+                                help=f"Оставьте пустым, чтобы внести значение для всей территории «{md(place)}».")
         f3, f4 = st.columns([1, 1])
         v_year = f3.selectbox("Учебный год", entry_years, index=entry_years.index(year), format_func=sy,
                               key="ind_value_year")
@@ -199,7 +203,7 @@ if may_values:
     with_schools = st.checkbox("Со строками для каждой школы", key="ind_template_schools")
     st.download_button("Скачать шаблон (Excel)", key="ind_template_download", icon=":material/download:",
                        data=iv.template_bytes(territory_id, year, with_schools, visible_territory_ids(user)),
-                       file_name=f"показатели_{year}-{year + 1}.xlsx", mime=XLSX)
+                       file_name=f"показатели_{year}-{year + 1}.xlsx", mime=XLSX, on_click="ignore")
     with st.form("ind_upload_form", clear_on_submit=True):
         up = st.file_uploader("Заполненный шаблон: перетащите файл сюда или нажмите «Выбрать файл» "
                               "(.xlsx, .xls, .ods, .csv; до 50 МБ)", type=["xlsx", "xls", "ods", "csv"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
 from streamlit.testing.v1 import AppTest
@@ -33,9 +34,14 @@ def texts(at: AppTest) -> str:
 
 
 def indicators_table(at: AppTest):
-    found = [d.value for d in at.dataframe if "Статус" in d.value.columns and "Показатель" in d.value.columns]
-    assert found, [list(d.value.columns) for d in at.dataframe]
-    return found[0].set_index("Показатель")
+    """The indicators' table (an st.table: its cells are Markdown made safe by md(), read back unescaped)."""
+    found = [t.value for t in at.table if "Статус" in t.value.columns and "Показатель" in t.value.columns]
+    assert found, [list(t.value.columns) for t in at.table]
+    return found[0].map(unescaped).set_index("Показатель")
+
+
+def unescaped(text) -> str:
+    return re.sub(r"\\(.)", r"\1", str(text).replace("\u2060", ""))
 
 
 def button(at: AppTest, label: str):
@@ -221,12 +227,16 @@ def test_template_download_fill_and_upload(small_db):
             row[7].value = "45"
     buf = io.BytesIO()
     wb.save(buf)
-    at.get("file_uploader")[0].set_value(("показатели севера.xlsx", buf.getvalue(), XLSX))
+    name = "**север** [x](http://evil.example).xlsx"             # a file name is data: shown as text
+    at.get("file_uploader")[0].set_value((name, buf.getvalue(), XLSX))
     button(at, "Загрузить значения").click().run()
     assert not at.exception
-    assert md("Файл «показатели севера.xlsx» загружен: сохранено значений — 2.") in str(at.success[0].value)
+    assert md(f"Файл «{name}» загружен: сохранено значений — 2.") in str(at.success[0].value)
     row = indicators_table(at).loc[ind_.get(ind_.OLYMPIAD_PART).name_ru]
-    assert row["Факт"] == f"33,3{PCT}" and row["Откуда значение"].startswith("файл «показатели севера.xlsx» — petrova")
+    assert row["Факт"] == f"33,3{PCT}" and row["Откуда значение"].startswith(f"файл «{name}» — petrova")
+    raw = [t.value for t in at.table if "Откуда значение" in t.value.columns][0]
+    assert any(md(name) in str(v) for v in raw["Откуда значение"]) and not any(name in str(v) for v in
+                                                                               raw["Откуда значение"])
     assert stored(path, ind_.TEACHERS_TRAINED, 2023, school_id=ids[1]) == 0.45
 
 
@@ -271,6 +281,10 @@ def test_meeting_mode_shows_figures_without_forms(small_db):
     path, _ = small_db
     at = open_page(path, "admin", query={"meeting": "1"})
     assert not set(labels(at)) & {"Сохранить значение", "Сохранить цель", "Загрузить значения"}
-    assert not at.get("file_uploader") and indicators_table(at) is not None
+    t = indicators_table(at)
+    assert not at.get("file_uploader") and "Откуда значение" not in t.columns
+    # what has neither a value nor a target is left out of the meeting's table, and said so
+    assert ind_.get(ind_.EGE_180).name_ru not in t.index and ind_.get(ind_.SHNOR_SHARE).name_ru in t.index
+    assert "Без значения и без цели (не показаны): " in texts(at)
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["title"]["fontSize"] == 24

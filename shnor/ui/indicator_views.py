@@ -15,6 +15,7 @@ from shnor.read.indicators import (IndicatorsData, build_indicators, indicator_y
 from shnor.reports.indicator_template import indicator_template
 from shnor.ui.charts import BLUE, finish
 from shnor.ui.db import data_version, get_store
+from shnor.ui.safe import md
 
 TTL = 900
 
@@ -75,36 +76,29 @@ TABLE_LABELS = {"name": "Показатель", "unit": "Ед.", "direction": "�
                 "source": "Откуда значение"}
 
 
-def table_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The indicators' table with Russian headers (text cells only: dataframes show data as text)."""
-    return table[list(TABLE_LABELS)].rename(columns=TABLE_LABELS).reset_index(drop=True)
+def table_frame(table: pd.DataFrame, with_source: bool = True) -> pd.DataFrame:
+    """The indicators' table with Russian headers, every cell made safe for st.table (it renders Markdown:
+    file and user names in «Откуда значение» are data)."""
+    cols = [c for c in TABLE_LABELS if with_source or c != "source"]
+    shown = table[cols].rename(columns=TABLE_LABELS).reset_index(drop=True)
+    return shown.apply(lambda col: [md(v) for v in col])
 
 
-def styled_table(table: pd.DataFrame):
-    """table_frame with the status cell tinted by its status (the icon and words say it too)."""
-    shown = table_frame(table)
+def styled_table(table: pd.DataFrame, with_source: bool = True):
+    """table_frame with the status cell tinted by its status (the icon and the words say it too), for st.table:
+    a static table whose long names and sources wrap, readable on a shared screen."""
+    shown = table_frame(table, with_source)
     statuses = list(table["status"])
 
     def paint(col: pd.Series) -> list[str]:
         out = []
         for st_ in statuses:
             bg, fg = STATUS_BACKGROUND.get(st_, ""), STATUS_TEXT.get(st_, "")
-            out.append(";".join(x for x in (f"background-color: {bg}" if bg else "", f"color: {fg}" if fg else "")
-                                if x))
+            out.append(";".join(x for x in (f"background-color: {bg}" if bg else "", f"color: {fg}" if fg else "",
+                                             "font-weight: 600" if fg else "") if x))
         return out
 
-    return shown.style.apply(paint, subset=["Статус"], axis=0)
-
-
-def column_config() -> dict:
-    return {"Показатель": st.column_config.TextColumn(width="large"),
-            "Ед.": st.column_config.TextColumn(width="small"),
-            "Что лучше": st.column_config.TextColumn(width="small"),
-            "Факт": st.column_config.TextColumn(width="small"),
-            "Цель": st.column_config.TextColumn(width="small"),
-            "Статус": st.column_config.TextColumn(width="medium"),
-            "К прошлому году": st.column_config.TextColumn(width="medium"),
-            "Откуда значение": st.column_config.TextColumn(width="large")}
+    return shown.style.apply(paint, subset=["Статус"], axis=0).hide(axis="index")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,23 +111,31 @@ def trend_chart(ind: ind_.Indicator, trend: pd.DataFrame, message: str, year: in
                 meeting_on: bool = False) -> alt.TopLevelMixin | None:
     """The indicator by school year (solid line, circles, each point labelled) against its target (dashed,
     diamonds, labelled «цель …»). None when there is neither a value nor a target."""
+    values = [float(v) for v in list(trend["actual"]) + list(trend["target"]) if v is not None and not pd.isna(v)]
+    if not values:
+        return None
+    top = max(values)
+    domain_max = min(1.0, top * 1.25 + 0.02) if ind.is_percent else max(1.0, top * 1.25)
+    low = 0.12 * domain_max           # a label under a point this low would sit on the axis: it goes above
     rows = []
     for r in trend.itertuples(index=False):
-        if r.actual is not None and not pd.isna(r.actual):
+        has_actual = r.actual is not None and not pd.isna(r.actual)
+        has_target = r.target is not None and not pd.isna(r.target)
+        # the two labels of a year on opposite sides: the higher point's above, the lower one's below
+        actual_up = not has_target or not has_actual or float(r.actual) >= float(r.target)
+        if has_actual:
             rows.append({"year_label": r.year_label, "series": ACTUAL, "value": float(r.actual),
-                         "label": r.actual_label, "status": r.status_label, "source": r.source})
-        if r.target is not None and not pd.isna(r.target):
+                         "label": r.actual_label, "status": r.status_label, "source": r.source,
+                         "up": actual_up or float(r.actual) < low})
+        if has_target:
             rows.append({"year_label": r.year_label, "series": TARGET, "value": float(r.target),
-                         "label": f"цель {ind_.fmt_target(ind, float(r.target))}", "status": "", "source": ""})
-    data = pd.DataFrame(rows, columns=["year_label", "series", "value", "label", "status", "source"])
-    if data.empty:
-        return None
+                         "label": f"цель {ind_.fmt_target(ind, float(r.target))}", "status": "", "source": "",
+                         "up": not actual_up or float(r.target) < low})
+    data = pd.DataFrame(rows, columns=["year_label", "series", "value", "label", "status", "source", "up"])
     used = set(data["year_label"])
     order = [y for y in trend["year_label"] if y in used]
     fs = 17 if meeting_on else 13
     axis = alt.Axis(format=".0%") if ind.is_percent else alt.Axis(format="d", tickMinStep=1)
-    top = float(data["value"].max())
-    domain_max = min(1.0, top * 1.25 + 0.02) if ind.is_percent else max(1.0, top * 1.25)
     enc = dict(
         x=alt.X("year_label:O", title="Учебный год", sort=order, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=ind.unit if not ind.is_percent else "Процент", axis=axis,
@@ -149,11 +151,12 @@ def trend_chart(ind: ind_.Indicator, trend: pd.DataFrame, message: str, year: in
         **enc, tooltip=[alt.Tooltip("year_label:N", title="Учебный год"), alt.Tooltip("series:N", title="Ряд"),
                         alt.Tooltip("label:N", title="Значение"), alt.Tooltip("status:N", title="Статус"),
                         alt.Tooltip("source:N", title="Откуда")])
-    labels = base.transform_filter(alt.datum.series == ACTUAL).mark_text(
-        dy=-16, fontSize=fs + 2, fontWeight="bold", color=BLUE).encode(x=enc["x"], y="value:Q", text="label:N")
-    target_labels = base.transform_filter(alt.datum.series == TARGET).mark_text(
-        dy=18, fontSize=fs, color="#333333").encode(x=enc["x"], y="value:Q", text="label:N")
-    layers = [lines, labels, target_labels]
+    layers = [lines]
+    for series, style in ((ACTUAL, dict(fontSize=fs + 2, fontWeight="bold", color=BLUE)),
+                          (TARGET, dict(fontSize=fs, color="#333333"))):
+        for up in (True, False):
+            layers.append(base.transform_filter((alt.datum.series == series) & (alt.datum.up == up)).mark_text(
+                dy=-16 if up else 18, **style).encode(x=enc["x"], y="value:Q", text="label:N"))
     chosen = ind_.year_ru(year)
     if chosen in order and len(order) > 1:        # the page's year, marked without hiding the others
         layers.insert(0, alt.Chart(pd.DataFrame({"year_label": [chosen]})).mark_rule(
