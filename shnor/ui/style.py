@@ -130,10 +130,11 @@ body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-test
 
 # ---- Printing (Ctrl+P, «Сохранить как PDF») ----------------------------------------------------------------
 # Streamlit scrolls inside its own containers (a fixed-height app), which a browser prints as one screenful: on
-# paper they grow to their content. The sidebar, the toolbar and the print view's own line are not printed;
-# charts, metric cards, alerts and tables are never cut across a sheet; a heading (and a chart: its caption)
-# stays with what follows it, and each section after the first (a subheader) starts a new sheet. A4 portrait
-# with 15 mm margins: the print view (shnor/ui/meeting.py, ?print=1) fits its page to the 180 mm between them.
+# paper they grow to their content. The sidebar, the toolbar, buttons, downloads, links to other pages and the
+# print view's own line are not printed; charts, metric cards, alerts and tables are never cut across a sheet;
+# a heading (and a chart: its caption) stays with what follows it, and each section after the first (a
+# subheader) starts a new sheet. A4 portrait with 15 mm margins: the print view (shnor/ui/meeting.py, ?print=1)
+# fits its page to the 180 mm between them.
 PRINT_CSS = """
 <style>
 @page { size: A4 portrait; margin: 14mm 15mm; }
@@ -144,7 +145,14 @@ PRINT_CSS = """
   }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
   [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-  .st-key-shnor_meeting_bar, .st-key-shnor_print_bar, [data-testid="stSkipToContent"] { display: none !important; }
+  .st-key-shnor_meeting_bar, .st-key-shnor_print_bar, [data-testid="stSkipToContent"],
+  [data-testid="stElementToolbar"] { display: none !important; }
+  /* what only works on a screen: buttons, downloads and links to other pages (a school's name drawn as a
+     borderless button is content and stays) */
+  [data-testid="stElementContainer"]:has([data-testid="stBaseButton-secondary"]),
+  [data-testid="stElementContainer"]:has([data-testid="stBaseButton-primary"]),
+  [data-testid="stElementContainer"]:has([data-testid="stDownloadButton"]),
+  [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { display: none !important; }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
   [data-testid="stVerticalBlock"] { height: auto !important; overflow: visible !important; }
   [data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]),
