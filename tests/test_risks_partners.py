@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from shnor.domain import events
 from shnor.domain import partners as pt
 from shnor.domain import risks
 from shnor.domain.permissions import ADMIN, HEAD, METHODIST, VIEWER, Forbidden, User
@@ -418,3 +419,14 @@ def test_template_permissions_and_foreign_files(region, tmp_path):
     rep = sv.import_risk_template(store, M, other)
     assert not rep.ok and "это не шаблон рисковых профилей" in rep.issues[0].text()
     assert store.support.risk_levels().empty
+
+
+def test_template_text_cells_are_never_formulas(region, tmp_path):
+    store, ids = region
+    with store.unit("test") as u:
+        u.schools.update(ids[1], {"short_name": "=HYPERLINK(\"http://evil.example\",\"Школа\")"})
+        u.record(events.SCHOOL_MAPPED, school_id=ids[1])
+    path, _ = download(store, M, tmp_path)
+    ws = openpyxl.load_workbook(path)["Рисковые профили"]
+    cell = next(ws.cell(r, 2) for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "sch420001")
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
