@@ -39,7 +39,7 @@ class RoadmapRepo:
 
     def delete(self, roadmap_id: int) -> None:
         ids = "SELECT id FROM measures WHERE roadmap_id = ?"
-        for table in ("measure_schools", "measure_updates", "measure_criteria"):
+        for table in ("measure_schools", "measure_updates", "measure_criteria", "interview_measures"):
             self.sql.run(f"DELETE FROM {table} WHERE measure_id IN ({ids})", [int(roadmap_id)])
         self.sql.run("DELETE FROM measures WHERE roadmap_id = ?", [int(roadmap_id)])
         self.sql.run("DELETE FROM roadmaps WHERE id = ?", [int(roadmap_id)])
