@@ -26,10 +26,10 @@ from shnor.domain.permissions import User
 from shnor.domain.rule import RISK, SHNOR
 from shnor.domain.years import format_school_year as sy
 from shnor.read import analyses as an
-from shnor.read.analysis import load_rule_settings
-from shnor.read.overview import fmt_target
+from shnor.read.analysis import load_rule_settings, share_by_year
+from shnor.read.overview import fmt_target, inherited_target
 from shnor.reports.analyses_export import XLSX_MIME, analyses_xlsx
-from shnor.ui import meeting, views
+from shnor.ui import meeting
 from shnor.ui.charts import BLUE, GREY, ORANGE, VERMILION, finish
 from shnor.ui.db import data_version, get_store
 from shnor.ui.safe import md
@@ -102,6 +102,15 @@ def _similar(user: User, year: int, territory_id: int | None, procedure: str | N
     return an.similar_schools(get_store(), user, year, territory_id, procedure)
 
 
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _share_history(territory_id: int | None, version: tuple) -> pd.DataFrame:
+    """The share of ШНОР by results year with the target that applies (own, parent's or the region's)."""
+    store = get_store()
+    h = share_by_year(store, territory_id)
+    h["target"] = [inherited_target(store, territory_id, int(y)) for y in h["year"]]
+    return h
+
+
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Считаем оценку на следующий год…")
 def _forecast(user: User, territory_id: int | None, version: tuple) -> an.ForecastView | None:
     return an.forecast_share(get_store(), user, territory_id)
@@ -122,6 +131,17 @@ def pct(v, digits: int = 1) -> str:
 def pct100(v, digits: int = 1) -> str:
     """A percentage (0…100) as «12,5 %»; «—» when there is none."""
     return "—" if _missing(v) else fmt_pct(float(v) / 100, digits)
+
+
+def prob(p) -> str:
+    """A probability of an estimate: «> 99 %» and «< 1 %» rather than a certain-looking 100 % or 0 %."""
+    if _missing(p):
+        return "—"
+    if p >= 0.995:
+        return "> 99\u00a0%"
+    if p < 0.005:
+        return "< 1\u00a0%"
+    return fmt_pct(float(p), 0)
 
 
 def pp(v) -> str:
@@ -180,67 +200,106 @@ def _fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 # ---------------------------------------------------------------------------------------------
 # Charts
 # ---------------------------------------------------------------------------------------------
-FLAGGED, NOT_FLAGGED = "флаг «возможна необъективность»", "без флага"
+FLAGGED, NOT_FLAGGED = "с флагом", "без флага"
 LABELLED = 10          # flagged points named on the objectivity chart (the largest gaps); the rest by shape
+
+
+def _place_labels(points: list[tuple[float, float, str]], x_dom: tuple[float, float], y_dom: tuple[float, float],
+                  width: float, height: float, char_px: float) -> list[tuple[float, float, str, str]]:
+    """Where to write each label (in order of importance) so that no two overlap: tries spots around its point
+    and leaves out a label that fits nowhere. Positions are in data units, computed for a plot of about
+    `width` × `height` px (a wider plot only spreads them further). Returns (x, y, align, text)."""
+    (x0, x1), (y0, y1) = x_dom, y_dom
+    sx, sy_ = width / (x1 - x0), height / (y1 - y0)
+    spots = [(8, -9, "left"), (8, 11, "left"), (-8, -9, "right"), (-8, 11, "right"),
+             (8, -24, "left"), (-8, -24, "right"), (8, 26, "left"), (-8, 26, "right")]
+    boxes: list[tuple[float, float, float, float]] = []
+    out = []
+    for x, y, text in points:
+        px, py = (x - x0) * sx, (y1 - y) * sy_
+        w = char_px * len(text)
+        for dx, dy, align in spots:
+            left = px + dx if align == "left" else px + dx - w
+            box = (left, py + dy - 8, left + w, py + dy + 8)
+            if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
+                continue
+            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                continue
+            boxes.append(box)
+            out.append((x0 + (px + dx) / sx, y1 - (py + dy) / sy_, align, text))
+            break
+    return out
 
 
 def objectivity_chart(table: pd.DataFrame, meeting_on: bool = False) -> alt.TopLevelMixin | None:
     """Each school's work: the share of pupils whose ВПР mark confirmed or raised the journal's (y) against its
-    territory's (x). Flagged points: vermilion triangles, the largest gaps named; the others grey circles.
-    Lines: «как по территории» (y = x), «на 15 п. п. выше» and the 90 % of the criterion."""
+    territory's (x). Flagged points: vermilion triangles, the largest gaps named where their names fit; the
+    others grey circles. Lines: «как по территории» (y = x), «на 15 п. п. выше» and the criterion's 90 %."""
     d = table[table["share"].notna() & table["territory_share"].notna()].copy()
     if d.empty:
         return None
     d["x"], d["y"] = d["territory_share"].astype(float), d["share"].astype(float)
     d["state"] = [FLAGGED if bool(f) else NOT_FLAGGED for f in d["flag"]]
     d["name"] = names(d)
+    d["name_ru"] = [procedures.name_ru(p) for p in d["procedure"]]
     d["work"] = [procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p for p in d["procedure"]]
     d["tip_share"] = [f"{pct(s)} ({fmt_int(c)} из {fmt_int(n)})" for s, c, n in zip(d["share"], d["confirmed"], d["compared"])]
     d["tip_terr"] = [pct(v) for v in d["territory_share"]]
     d["tip_low"] = [pct(v) for v in d["low_share"]]
-    flagged = d[d["state"] == FLAGGED].sort_values("gap_pp", ascending=False)
-    named = set(flagged.index[:LABELLED])
-    many_works = d["procedure"].nunique() > 1
-    d["label"] = [(f"{n} ({w})" if many_works else n) if i in named else "" for i, n, w in zip(d.index, d["name"], d["work"])]
-    lo = max(0.0, math.floor(min(d["x"].min(), d["y"].min()) * 10) / 10 - 0.05)
-    scale = alt.Scale(domain=[lo, 1.0], nice=False)
+    x_dom = (max(0.0, math.floor(d["x"].min() * 20) / 20 - 0.05), min(1.0, math.ceil(d["x"].max() * 20) / 20 + 0.05))
+    y_dom = (max(0.0, math.floor(d["y"].min() * 10) / 10 - 0.05), 1.0)
+    h = _size(meeting_on, 420)
     fs = _size(meeting_on, 12)
-    x = alt.X("x:Q", title="По территории: подтвердили или повысили", axis=alt.Axis(format=".0%"), scale=scale)
-    y = alt.Y("y:Q", title="Школа: подтвердили или повысили", axis=alt.Axis(format=".0%"), scale=scale)
+    flagged = d[d["state"] == FLAGGED].sort_values("gap_pp", ascending=False)
+    many_works = d["procedure"].nunique() > 1
+    wanted = [(float(r.x), float(r.y), f"{r.name} ({r.work})" if many_works else r.name)
+              for r in flagged.head(LABELLED).itertuples(index=False)]
+    placed = _place_labels(wanted, x_dom, y_dom, 800, h, fs * 0.58)
+    labels = pd.DataFrame(placed, columns=["x", "y", "align", "text"])
+    xs = alt.Scale(domain=list(x_dom), nice=False)
+    ys = alt.Scale(domain=list(y_dom), nice=False)
+    x = alt.X("x:Q", title="По территории: подтвердили или повысили", axis=alt.Axis(format=".0%"), scale=xs)
+    y = alt.Y("y:Q", title="Школа: подтвердили или повысили", axis=alt.Axis(format=".0%"), scale=ys)
     tooltip = [alt.Tooltip("name:N", title="Школа"), alt.Tooltip("territory:N", title="Территория"),
                alt.Tooltip("name_ru:N", title="Работа"), alt.Tooltip("tip_share:N", title="Подтвердили или повысили"),
                alt.Tooltip("tip_terr:N", title="По территории"), alt.Tooltip("tip_low:N", title="«2» по ВПР"),
                alt.Tooltip("state:N", title="Флаг")]
-    d["name_ru"] = [procedures.name_ru(p) for p in d["procedure"]]
-    points = alt.Chart(d).mark_point(filled=True, strokeWidth=1).encode(
+    dom = [FLAGGED, NOT_FLAGGED]
+    points = alt.Chart(d).mark_point(filled=True).encode(
         x=x, y=y,
-        shape=alt.Shape("state:N", title=None, scale=alt.Scale(domain=[FLAGGED, NOT_FLAGGED],
-                                                                range=["triangle-up", "circle"])),
-        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=[FLAGGED, NOT_FLAGGED], range=[VERMILION, GREY])),
-        size=alt.Size("state:N", legend=None, scale=alt.Scale(domain=[FLAGGED, NOT_FLAGGED],
-                                                              range=[_size(meeting_on, 110), _size(meeting_on, 30)])),
-        opacity=alt.Opacity("state:N", legend=None, scale=alt.Scale(domain=[FLAGGED, NOT_FLAGGED], range=[1.0, 0.45])),
-        order=alt.Order("state:N", sort="descending"),
-        tooltip=tooltip)
-    labels = alt.Chart(d[d["label"] != ""]).mark_text(align="left", dx=8, dy=-8, fontSize=fs, color="#222").encode(
-        x=x, y=y, text="label:N")
+        shape=alt.Shape("state:N", title=None, sort=dom, scale=alt.Scale(domain=dom, range=["triangle-up", "circle"])),
+        color=alt.Color("state:N", title=None, sort=dom, scale=alt.Scale(domain=dom, range=[VERMILION, GREY])),
+        size=alt.condition(alt.datum.state == FLAGGED, alt.value(_size(meeting_on, 120)), alt.value(_size(meeting_on, 28))),
+        opacity=alt.condition(alt.datum.state == FLAGGED, alt.value(1.0), alt.value(0.4)),
+        order=alt.Order("flag_order:Q"), tooltip=tooltip).transform_calculate(
+        flag_order=f"datum.state == '{FLAGGED}' ? 1 : 0")
+    layers = []
     gap = obj.MATCH_GAP_PP / 100
-    lines = pd.DataFrame([
-        {"kind": "как по территории", "x": lo, "y": lo}, {"kind": "как по территории", "x": 1.0, "y": 1.0},
-        {"kind": f"на {obj.MATCH_GAP_PP} п. п. выше территории", "x": lo, "y": lo + gap},
-        {"kind": f"на {obj.MATCH_GAP_PP} п. п. выше территории", "x": 1.0 - gap, "y": 1.0}])
-    ref = alt.Chart(lines).mark_line(strokeDash=[6, 4], strokeWidth=1.5).encode(
-        x=x, y=y, detail="kind:N",
-        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=list(dict.fromkeys(lines["kind"])),
-                                                               range=["#555555", VERMILION])))
-    ends = lines.groupby("kind", sort=False).last().reset_index()
-    ends["text"] = ends["kind"]
-    ref_text = alt.Chart(ends).mark_text(align="right", dx=-4, dy=-8, fontSize=fs - 1, color="#444").encode(
-        x=x, y=y, text="text:N")
-    floor = alt.Chart(pd.DataFrame({"y": [obj.MATCH_MIN_PCT / 100], "x": [lo],
-                                    "text": [f"{obj.MATCH_MIN_PCT} % — не ниже этого у флага"]}))
-    rule = floor.mark_rule(strokeDash=[2, 3], color=VERMILION, strokeWidth=1.5).encode(y=y)
-    rule_text = floor.mark_text(align="left", dx=4, dy=-8, fontSize=fs - 1, color="#444").encode(x=x, y=y, text="text:N")
+    for c, colour, text in ((0.0, "#555555", "как по территории"),
+                            (gap, VERMILION, f"на {obj.MATCH_GAP_PP} п. п. выше территории")):
+        a, b = max(x_dom[0], y_dom[0] - c), min(x_dom[1], y_dom[1] - c)
+        if a >= b:
+            continue
+        line = pd.DataFrame({"x": [a, b], "y": [a + c, b + c]})
+        layers.append(alt.Chart(line).mark_line(strokeDash=[6, 4], strokeWidth=1.5, color=colour, clip=True).encode(
+            x=x, y=y))
+        at = a + (b - a) * 0.03
+        layers.append(alt.Chart(pd.DataFrame({"x": [at], "y": [at + c], "t": [text]})).mark_text(
+            align="left", baseline="top", dx=6, dy=6, fontSize=fs - 1, color=colour).encode(x=x, y=y, text="t:N"))
+    floor = pd.DataFrame({"y": [obj.MATCH_MIN_PCT / 100], "x": [x_dom[0]],
+                          "t": [f"{obj.MATCH_MIN_PCT} % — нижняя граница для флага"]})
+    layers.append(alt.Chart(floor).mark_rule(strokeDash=[2, 3], color=VERMILION, strokeWidth=1.5).encode(y=y))
+    layers.append(alt.Chart(floor).mark_text(align="left", dx=4, dy=12, fontSize=fs - 1, color=VERMILION).encode(
+        x=x, y=y, text="t:N"))
+    layers.append(points)
+    for align in ("left", "right"):
+        part = labels[labels["align"] == align]
+        if not part.empty:   # a white halo under the name keeps it readable over the points
+            for halo in (True, False):
+                layers.append(alt.Chart(part).mark_text(
+                    align=align, baseline="middle", fontSize=fs, fontWeight="bold",
+                    color="white" if halo else "#222222", stroke="white" if halo else alt.Undefined,
+                    strokeWidth=4 if halo else 0).encode(x=x, y=y, text="text:N"))
     n, k = len(d), len(flagged)
     schools = flagged["school_id"].nunique()
     if k:
@@ -248,11 +307,13 @@ def objectivity_chart(table: pd.DataFrame, meeting_on: bool = False) -> alt.TopL
                  f"{plural(n, 'результата', 'результатов', 'результатов')}, "
                  f"{fmt_int(schools)} {plural(schools, 'школа', 'школы', 'школ')}")
     else:
-        title = f"Флагов нет — ни один из {fmt_int(n)} результатов не выходит за критерий"
-    sub = "Каждая точка — школа и работа ВПР: доля участников, чьи отметки ВПР подтвердили или повысили журнальные"
-    sub = [sub, "Треугольник — флаг" + (f" (подписаны {min(k, LABELLED)} с наибольшим разрывом, остальные — в таблице)"
-                                        if k > LABELLED else "") + ", серый кружок — без флага"]
-    chart = alt.layer(ref, rule, points, labels, ref_text, rule_text).properties(width="container")
+        title = f"Флагов нет — ни один из {fmt_int(n)} результатов не подходит под критерий"
+    sub = ["Каждая точка — школа и работа ВПР: доля участников, чьи отметки ВПР подтвердили или повысили журнальные"]
+    if k:
+        sub.append("Красный треугольник — флаг" + (f"; подписаны {len(labels)} с наибольшим разрывом, остальные — в "
+                                                   "таблице ниже" if len(labels) < k else "")
+                   + "; серый кружок — без флага")
+    chart = alt.layer(*layers).properties(width="container")
     return _fit_width(finish(chart, title, sub, meeting=meeting_on, height=420))
 
 
@@ -326,7 +387,7 @@ def tasks_chart(rows: pd.DataFrame, work: str, who: str | None, territory_name: 
     cols["region"] = "Регион"
     d = _long(r, "row", {c: s for c, s in cols.items() if c in r}, pct)
     worst = r.iloc[0]
-    head = f"{who}: " if who else ("" if region_only else f"{territory_name}: ")
+    head = f"{who or territory_name}: "
     extra = ""
     if who and not _missing(worst.get("territory")):
         extra = f" при {pct(worst['territory'])} по территории"
@@ -362,84 +423,77 @@ def similar_chart(rows: pd.DataFrame, school_name: str, meeting_on: bool = False
                      label_series="Школа")
 
 
-ACTUAL, ESTIMATE, RANGE, GOAL = "Доля ШНОР", "Оценка", "В 8 случаях из 10", "Цель"
-
-
-def forecast_chart(view: an.ForecastView, trend: pd.DataFrame, meeting_on: bool = False) -> alt.TopLevelMixin | None:
-    """The share of ШНОР by results year (solid line), the estimate for the next year (hollow diamond, dashed
-    line from the last actual point) with its 80 % range as a band widening from the last actual point, and the
-    target (black dashed line, where set)."""
+def forecast_chart(view: an.ForecastView, history: pd.DataFrame, meeting_on: bool = False) -> alt.TopLevelMixin | None:
+    """The share of ШНОР by results year (solid line, labelled), the estimate for the next year (hollow diamond at
+    the end of a dashed line from the last actual point) with its 80 % range as a band widening from the last
+    actual point (its ends written), and the target (dotted black line with squares, where set). No legend: every
+    line is named on the chart or in the subtitle. `history`: year, share, target (share_by_year)."""
     f = view.forecast
     if not f.schools:
         return None
-    t = trend[trend["share"].notna()].copy() if not trend.empty else trend
+    h = history[history["share"].notna()] if not history.empty else history
     last_label, next_label = sy(f.last_year), sy(f.results_year)
-    order = [sy(int(y)) for y in t["year"]] if not t.empty else []
+    order = [sy(int(y)) for y in h["year"]] if not h.empty else []
     if last_label not in order:
         order.append(last_label)
     order.append(next_label)
     exp, lo, hi = f.share(f.expected), f.share(f.low), f.share(f.high)
-    now = view.current_share
-    actual = pd.DataFrame({"year": [sy(int(y)) for y in t["year"]] if not t.empty else [],
-                           "value": [float(v) for v in t["share"]] if not t.empty else [],
-                           "series": ACTUAL})
+    start = view.current_share if view.current_share is not None else exp
+    actual = pd.DataFrame({"year": [sy(int(y)) for y in h["year"]], "value": [float(v) for v in h["share"]]}) \
+        if not h.empty else pd.DataFrame(columns=["year", "value"])
     actual["text"] = [pct(v) for v in actual["value"]]
-    start = now if now is not None else exp
-    band = pd.DataFrame({"year": [last_label, next_label], "lo": [start, lo], "hi": [start, hi], "series": RANGE})
-    est = pd.DataFrame({"year": [last_label, next_label], "value": [start, exp], "series": ESTIMATE,
-                        "text": ["", f"≈ {pct(exp)}"]})
+    band = pd.DataFrame({"year": [last_label, next_label], "lo": [start, lo], "hi": [start, hi]})
+    est = pd.DataFrame({"year": [last_label, next_label], "value": [start, exp]})
+    goals = []
+    if not history.empty and "target" in history:
+        goals = [{"year": sy(int(yy)), "value": float(v)} for yy, v in zip(history["year"], history["target"])
+                 if not _missing(v) and sy(int(yy)) in order and sy(int(yy)) != next_label]
+    if f.target is not None:
+        goals.append({"year": next_label, "value": float(f.target)})
+    g = pd.DataFrame(goals, columns=["year", "value"])
+    g["text"] = [f"цель {fmt_target(v)}" for v in g["value"]]
     fs = _size(meeting_on, 13)
+    top = max([hi or 0.0, *actual["value"], *g["value"], 0.05]) * 1.3
+    ys = alt.Scale(domain=[0, min(1.0, top)], nice=False)
     x = alt.X("year:O", sort=order, title="Учебный год, по результатам которого сформирован список",
-              axis=alt.Axis(labelAngle=0))
-    top = max([hi or 0, *(actual["value"] if not actual.empty else []), f.target or 0, 0.05]) * 1.3
-    y_scale = alt.Scale(domain=[0, min(1.0, top)], nice=False)
-    y = alt.Y("value:Q", title="Доля школ", axis=alt.Axis(format=".0%"), scale=y_scale)
-    domain = [ACTUAL, ESTIMATE, RANGE] + ([GOAL] if f.target is not None else [])
-    colours = [VERMILION, VERMILION, VERMILION, "#333333"][:len(domain)]
-    color = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
+              axis=alt.Axis(labelAngle=0), scale=alt.Scale(padding=1.2))     # room for the estimate's label
+    y = alt.Y("value:Q", title="Доля ШНОР", axis=alt.Axis(format=".0%"), scale=ys)
+    nxt = alt.datum.year == next_label
     layers = [
-        alt.Chart(band).mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", scale=y_scale, title="Доля школ",
-                                                                  axis=alt.Axis(format=".0%")),
-                                                       y2="hi:Q", color=color),
-        alt.Chart(band).mark_text(dy=-12, fontSize=fs - 1, color="#444").transform_filter(
-            alt.datum.year == next_label).encode(x=x, y=alt.Y("hi:Q", scale=y_scale),
-                                                 text=alt.value(f"до {pct(hi)}")),
-        alt.Chart(band).mark_text(dy=14, fontSize=fs - 1, color="#444").transform_filter(
-            alt.datum.year == next_label).encode(x=x, y=alt.Y("lo:Q", scale=y_scale),
-                                                 text=alt.value(f"от {pct(lo)}")),
-        alt.Chart(est).mark_line(strokeDash=[6, 4], strokeWidth=3).encode(x=x, y=y, color=color),
-        alt.Chart(est[est["text"] != ""]).mark_point(shape="diamond", filled=True, fill="white", strokeWidth=3,
-                                                     size=_size(meeting_on, 160)).encode(
-            x=x, y=y, color=color, tooltip=[alt.Tooltip("year:N", title="Учебный год"),
-                                            alt.Tooltip("text:N", title="Оценка")]),
-        alt.Chart(est[est["text"] != ""]).mark_text(align="left", dx=14, fontSize=fs + 1, fontWeight="bold",
-                                                    color=VERMILION).encode(x=x, y=y, text="text:N"),
+        alt.Chart(band).mark_area(color=VERMILION, opacity=0.22).encode(
+            x=x, y=alt.Y("lo:Q", scale=ys, title="Доля ШНОР", axis=alt.Axis(format=".0%")), y2="hi:Q"),
+        alt.Chart(band).mark_line(color=VERMILION, strokeWidth=1, opacity=0.7).encode(x=x, y=alt.Y("lo:Q", scale=ys)),
+        alt.Chart(band).mark_line(color=VERMILION, strokeWidth=1, opacity=0.7).encode(x=x, y=alt.Y("hi:Q", scale=ys)),
+        alt.Chart(band).transform_filter(nxt).mark_text(dy=-10, fontSize=fs - 1, color="#444444").encode(
+            x=x, y=alt.Y("hi:Q", scale=ys), text=alt.value(f"до {pct(hi)}")),
+        alt.Chart(band).transform_filter(nxt).mark_text(dy=14, fontSize=fs - 1, color="#444444").encode(
+            x=x, y=alt.Y("lo:Q", scale=ys), text=alt.value(f"от {pct(lo)}")),
+        alt.Chart(est).mark_line(color=VERMILION, strokeDash=[6, 4], strokeWidth=3).encode(x=x, y=y),
+        alt.Chart(est).transform_filter(nxt).mark_point(shape="diamond", filled=True, fill="white", color=VERMILION,
+                                                        strokeWidth=3, size=_size(meeting_on, 170), opacity=1).encode(
+            x=x, y=y, tooltip=[alt.Tooltip("year:N", title="Учебный год"), alt.Tooltip("value:Q", title="Оценка",
+                                                                                     format=".1%")]),
+        alt.Chart(est).transform_filter(nxt).mark_text(align="left", dx=14, fontSize=fs + 1, fontWeight="bold",
+                                                       color=VERMILION).encode(
+            x=x, y=y, text=alt.value(f"оценка ≈ {pct(exp)}")),
     ]
     if not actual.empty:
         layers += [
-            alt.Chart(actual).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=_size(meeting_on, 80),
-                                                                                filled=True)).encode(
-                x=x, y=y, color=color, tooltip=[alt.Tooltip("year:N", title="Учебный год"),
-                                                alt.Tooltip("text:N", title="Доля ШНОР")]),
+            alt.Chart(actual).mark_line(color=VERMILION, strokeWidth=3, point=alt.OverlayMarkDef(
+                size=_size(meeting_on, 80), filled=True, color=VERMILION)).encode(
+                x=x, y=y, tooltip=[alt.Tooltip("year:N", title="Учебный год"), alt.Tooltip("text:N", title="Доля ШНОР")]),
             alt.Chart(actual).mark_text(dy=-14, fontSize=fs, color=VERMILION).encode(x=x, y=y, text="text:N")]
-    if f.target is not None:
-        goals = trend[trend["target"].notna()][["year", "target"]].copy() if not trend.empty else pd.DataFrame()
-        rows = [{"year": sy(int(yy)), "value": float(v)} for yy, v in zip(goals.get("year", []), goals.get("target", []))]
-        rows = [r for r in rows if r["year"] in order and r["year"] != next_label] + [
-            {"year": next_label, "value": float(f.target)}]
-        g = pd.DataFrame(rows).assign(series=GOAL)
-        g["text"] = [f"цель {fmt_target(v)}" for v in g["value"]]
-        layers += [alt.Chart(g).mark_line(strokeDash=[2, 3], strokeWidth=2, point=alt.OverlayMarkDef(
-                       shape="square", size=_size(meeting_on, 40))).encode(x=x, y=y, color=color),
-                   alt.Chart(g[g["year"] == next_label]).mark_text(dy=16, fontSize=fs - 1, color="#333333").encode(
-                       x=x, y=y, text="text:N")]
-    title = f"Оценка на {next_label} — около {pct(exp)} ШНОР, в 8 случаях из 10 от {pct(lo)} до {pct(hi)}"
+    if not g.empty:
+        layers += [alt.Chart(g).mark_line(color="#333333", strokeDash=[2, 3], strokeWidth=2, point=alt.OverlayMarkDef(
+                       shape="square", size=_size(meeting_on, 40), color="#333333")).encode(x=x, y=y),
+                   alt.Chart(g.tail(1)).mark_text(dy=16, fontSize=fs - 1, color="#333333").encode(x=x, y=y, text="text:N")]
+    title = f"Оценка на {next_label}: около {pct(exp)} ШНОР (в 8 случаях из 10 от {pct(lo)} до {pct(hi)})"
     if f.target is None:
         title += " — цель не задана"
     elif f.p_meet is not None:
-        title += f" — цель достигается с вероятностью около {pct(f.p_meet, 0)}"
-    sub = ("Сплошная линия — доля ШНОР по годам; пунктир и ромб — оценка, если тренд каждой школы продолжится; "
-           "полоса — разброс оценки")
+        title += f" — цель {fmt_target(f.target)} достигается с вероятностью около {pct(f.p_meet, 0)}"
+    sub = ["Сплошная линия — доля ШНОР по годам; пунктир и ромб — оценка, если тренд каждой школы продолжится",
+           "Полоса — разброс оценки (8 случаев из 10)" + ("; точечная чёрная линия — цель" if not g.empty else "")]
     chart = alt.layer(*layers).properties(width="container")
     return _fit_width(finish(chart, title, sub, meeting=meeting_on, height=300))
 
@@ -588,7 +642,7 @@ def tasks_tab(user: User, year: int, procedure: str, territory_id: int | None, p
              for i, n, terr in zip(schools["school_id"], schools["short_name"], schools["territory"])}
     options = [SCOPE] + sorted(label, key=lambda i: label[i].lower())
     _keep_choice("an_task_school", options)
-    everyone = "Все школы региона вместе" if territory_id is None else f"Все школы территории вместе"
+    everyone = "Все школы региона вместе" if territory_id is None else "Все школы территории вместе"
     school_id = right.selectbox("Школа", options, format_func=lambda i: everyone if i == SCOPE else label[i],
                                 key="an_task_school", filter_mode="contains",
                                 help="Одна школа — её выполнение каждого задания против территории и региона.")
@@ -621,20 +675,31 @@ def tasks_tab(user: User, year: int, procedure: str, territory_id: int | None, p
              help="Все школы территории и все задания выбранных работ.")
 
 
-def exit_frame(rows: pd.DataFrame, with_school: bool = True) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "Процедура": list(rows["procedure_name"]), "Что нужно": list(rows["sentence"]),
-        "Сверх допустимого": [fmt_int(e) if e else "—" for e in rows["excess"]],
-        "Условие": list(rows["binding_ru"])})
-    if with_school:
-        out.insert(0, "Территория", list(rows["territory"]))
-        out.insert(0, "Школа", names(rows, "school_name"))
+def _to_low(rows: pd.DataFrame) -> list[str]:
+    """For the risk group: how many more «2» (below the minimum) make the result low at the same participants."""
+    out = []
+    for b, mx, k in zip(rows["binding"], rows["max_low_count"], rows["low_count"]):
+        if b == "not_counted" or _missing(mx):
+            out.append("—")
+        else:
+            more = int(mx) + 1 - int(k)
+            out.append("уже низкий" if more <= 0 else f"ещё {fmt_int(more)}")
     return out
 
 
-def _exit_block(rows: pd.DataFrame, key: str) -> None:
-    st.dataframe(exit_frame(rows), hide_index=True, width="stretch", key=f"{key}_table",
-                 column_config=_wide("Что нужно"))
+def exit_frame(rows: pd.DataFrame, with_school: bool = True, entry: bool = False) -> pd.DataFrame:
+    """The procedures' rows: the rule's sentence (it names the procedure), how far from the line, the condition."""
+    far = (("До низкого результата", _to_low(rows)) if entry else
+           ("Сверх допустимого", [fmt_int(e) if e else "—" for e in rows["excess"]]))
+    out = pd.DataFrame({"Что нужно": list(rows["sentence"]), far[0]: far[1], "Условие": list(rows["binding_ru"])})
+    if with_school:   # the territory last: the sentence is what must be read without scrolling
+        out.insert(0, "Школа", names(rows, "school_name"))
+        out["Территория"] = list(rows["territory"])
+    return out
+
+
+def _exit_block(rows: pd.DataFrame, key: str, entry: bool) -> None:
+    st.dataframe(exit_frame(rows, entry=entry), hide_index=True, width="stretch", key=f"{key}_table")
     first = rows.drop_duplicates("school_id")
     label = {int(i): f"{meeting.school_label(n, int(i))} · {t}"
              for i, n, t in zip(first["school_id"], first["school_name"], first["territory"])}
@@ -675,12 +740,12 @@ def exit_tab(user: User, year: int, procedure: str, territory_id: int | None, pl
     if shnor.empty:
         st.caption(f"В списке на {sy(list_year)} ШНОР нет" + (" по этой процедуре." if procedure else "."))
     else:
-        _exit_block(shnor, "an_exit_shnor")
+        _exit_block(shnor, "an_exit_shnor", entry=False)
     st.markdown(f"**Группа риска: что поставит школу в список на {sy(list_year + 1)}**")
     if risk.empty:
         st.caption("Школ группы риска нет" + (" по этой процедуре." if procedure else "."))
     else:
-        _exit_block(risk, "an_exit_risk")
+        _exit_block(risk, "an_exit_risk", entry=True)
     download("Скачать таблицу (Excel)", view.download, lambda: view.table["school_id"],
              f"выход_из_списка_{list_year}-{list_year + 1}.xlsx", "Что нужно для выхода",
              [f"Что нужно для выхода из списка: {place}, список на {sy(list_year)}",
@@ -695,8 +760,7 @@ def similar_frame(t: pd.DataFrame) -> pd.DataFrame:
                                      for s, k, n in zip(t["share"], t["low_count"], t["participants"])],
         "У похожих школ": [pct(v) for v in t["peer_share"]],
         "Разница": [pp(v) for v in t["diff_pp"]],
-        "Похожих школ": [fmt_int(n) for n in t["peers"]],
-        "Похожие — это": list(t["basis_ru"]), "Сравнение": list(t["position_ru"])})
+        "Похожих школ": [fmt_int(n) for n in t["peers"]], "Похожие — это": list(t["basis_ru"])})
 
 
 FEATURES_RU = ("Похожие школы подбираются по всему региону: тот же размер (число участников процедуры: до 10, "
@@ -705,11 +769,19 @@ FEATURES_RU = ("Похожие школы подбираются по всему
                "все их участники вместе.")
 
 
+def _not_used_line(note: str) -> str:
+    """«Не учтено: …» for what the registry lacks; the domain's own «не учтено, чтобы …» as it is."""
+    text = md(note)
+    return (text[:1].upper() + text[1:] if note.startswith("не учтено") else f"Не учтено: {text}") + "."
+
+
 def _school_similar(view: an.SimilarView, school_id: int, name: str, meeting_on: bool, key: str,
                     compact: bool = False) -> None:
     """One school beside its peers: a chart and a sentence per procedure (the page), or one table (`compact`:
     the school page); then who the peers of a procedure are."""
     rows = view.table[view.table["school_id"] == school_id]
+    rank = {c: i for i, c in enumerate(procedure_options())}
+    rows = rows.iloc[sorted(range(len(rows)), key=lambda i: rank.get(rows["procedure"].iloc[i], 999))]
     if compact:
         st.dataframe(pd.DataFrame({
             "Процедура": list(rows["name"]),
@@ -722,17 +794,18 @@ def _school_similar(view: an.SimilarView, school_id: int, name: str, meeting_on:
             hide_index=True, width="stretch", key=f"{key}_table")
         if not meeting_on:
             for note in dict.fromkeys(n for n in rows["not_used_ru"] if n):
-                st.caption(f"Не учтено: {md(note)}.")
+                st.caption(_not_used_line(note))
     else:
         chart = similar_chart(rows, name, meeting_on)
         if chart is not None:
             st.altair_chart(chart)
-        for r in rows.itertuples(index=False):
-            line = sim.peers_sentence(r._asdict())
-            st.markdown(f"**{procedures.name_ru(r.procedure)}** — {md(line)} "
-                        f"{md(r.position_ru.capitalize().rstrip('.'))}.")
-            if r.not_used_ru and not meeting_on:
-                st.caption(f"Не учтено: {md(r.not_used_ru)}.")
+        with st.expander("По каждой процедуре — словами", expanded=len(rows) <= 3 and not meeting_on):
+            for r in rows.itertuples(index=False):
+                line = sim.peers_sentence(r._asdict())
+                st.markdown(f"**{procedures.name_ru(r.procedure)}** — {md(line)} "
+                            f"{md(r.position_ru.capitalize().rstrip('.'))}.")
+            for note in dict.fromkeys(n for n in rows["not_used_ru"] if n):
+                st.caption(_not_used_line(note))
     procs = list(rows["procedure"])
     if not procs:
         return
@@ -791,8 +864,7 @@ def forecast_tab(user: User, territory_id: int | None, place: str, meeting_on: b
     if not meeting_on:
         st.caption(f"Оценка строится по всем годам с результатами до {sy(f.last_year)} и по всем процедурам "
                    "правила; фильтры «год» и «процедура» к ней не применяются.")
-    trend = views.overview_data(f.last_year + 1, territory_id).trend
-    chart = forecast_chart(view, trend, meeting_on)
+    chart = forecast_chart(view, _share_history(territory_id, data_version()), meeting_on)
     if chart is not None:
         st.altair_chart(chart)
     st.markdown(view.sentence())
@@ -801,7 +873,7 @@ def forecast_tab(user: User, territory_id: int | None, place: str, meeting_on: b
     c1.metric(f"Оценка доли ШНОР, {sy(f.results_year)}", pct(exp), border=True,
               help=f"По результатам {sy(f.results_year)} — список на {sy(f.list_year)}. Это оценка, а не прогноз с "
                    "гарантией.")
-    c2.metric("В 8 случаях из 10", f"{pct(f.share(f.low))} – {pct(f.share(f.high))}", border=True,
+    c2.metric("В 8 случаях из 10", f"{fmt_num(f.share(f.low) * 100, 1)}–{pct(f.share(f.high))}", border=True,
               help=f"От {fmt_int(f.low)} до {fmt_int(f.high)} ШНОР из {fmt_int(f.schools)} школ.")
     c3.metric(f"Цель на {sy(f.results_year)}", "не задана" if f.target is None else fmt_target(f.target), border=True,
               help="Своя цель территории, иначе цель вышестоящей территории или региона.")
@@ -814,7 +886,7 @@ def forecast_tab(user: User, territory_id: int | None, place: str, meeting_on: b
     else:
         st.dataframe(pd.DataFrame({
             "Школа": names(top), "Территория": list(top["territory"]),
-            "Вероятность (оценка)": [pct(p, 0) for p in top["p_shnor"]],
+            "Вероятность (оценка)": [prob(p) for p in top["p_shnor"]],
             f"Процедур с низким результатом в {sy(f.last_year)}": [fmt_int(n) for n in top["low_now"]]}),
             hide_index=True, width="stretch", key="an_fc_table")
     download("Скачать оценку по школам (Excel)", view.download, lambda: f.projections["school_id"],
@@ -922,10 +994,7 @@ def _school_exit_block(mine: pd.DataFrame, ex: an.ExitView, status: str | None, 
         st.caption(f"В списке на {sy(list_year)} школа не ШНОР и не в группе риска (или по ней нет результатов "
                    "процедур правила) — условия выхода и попадания не считаются.")
         return
-    head = (f"Статус в списке на {sy(list_year)} — {mine['status_ru'].iloc[0]}. " +
-            ("Чтобы выйти из списка на " if status == SHNOR else "В список на ") + f"{sy(list_year + 1)} ")
-    head += "нужно:" if status == SHNOR else "школу поставит:"
-    st.markdown(f"**{head}**")
+    st.markdown(f"**Статус в списке на {sy(list_year)} — {mine['status_ru'].iloc[0]}.**")
     st.markdown(md(mine["condition"].iloc[0]))
-    st.dataframe(exit_frame(mine, with_school=False), hide_index=True, width="stretch", key="school_an_exit_table",
-                 column_config=_wide("Что нужно"))
+    st.dataframe(exit_frame(mine, with_school=False, entry=status == RISK), hide_index=True, width="stretch",
+                 key="school_an_exit_table")
