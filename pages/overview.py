@@ -121,6 +121,10 @@ if f.shnor:
 def school_table(df, key: str, columns: dict[str, str]) -> None:
     """A list of schools; picking a row opens its card on the «Школа» page."""
     shown = views.with_names(df)
+    if meeting.is_print():
+        # on paper every row and the whole «Почему» are wanted: a static table (Markdown cells, data escaped)
+        st.table({label: [md(v) for v in shown[c]] for c, label in columns.items()})
+        return
     event = st.dataframe(
         shown, key=key, hide_index=True, on_select="rerun", selection_mode="single-row",
         column_order=list(columns),
