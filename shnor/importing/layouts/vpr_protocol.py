@@ -42,7 +42,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shnor.domain import procedures
-from shnor.domain.reference import scale_minimums
 from shnor.domain.years import format_school_year, school_year_of_date
 from shnor.importing.model import (ERROR, NEED_PROCEDURE, NEED_SCALE, NEED_YEAR, ROW_ERROR, WARNING, Hints, Issue,
                                    MarkScale, ParsedFile, ParseRefusal, Proposal, ResultRow, SchoolRef)
@@ -330,6 +329,7 @@ def _propose_scale(cols: _Columns, rows: list, first: int, procedure: str, year:
     maximum from the task headers (`6 (2б)`) or from the highest totals in the file."""
     header_max = (int(sum(m for _, _, m in cols.tasks)) if cols.tasks and all(m is not None for _, _, m in cols.tasks)
                   else None)
+    from shnor.domain.reference import scale_minimums   # here: the module imports pandas, the child does not need it
     others = sorted((abs(y - year), y) for (p, y) in scales if p == procedure and y != year)
     for _, y in others:
         try:
