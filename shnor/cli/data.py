@@ -72,7 +72,7 @@ def cmd_identify(args) -> int:
     record_identification_run(store, actor, lst)
     for line in coverage_lines(lst.coverage, year):
         sys.stderr.write(line + "\n")
-    t = lst.table[lst.table["status"] == "shnor"]
+    t = lst.rows_with_reasons(lst.statuses == "shnor")      # reasons worded only for the schools printed
     rows = [{"school_code": r.school_code, "school_name": r.short_name, "territory": r.territory,
              "criteria": r.criteria, "reasons": r.reasons} for r in t.itertuples(index=False)]
     cols = ["school_code", "school_name", "territory", "criteria", "reasons"]

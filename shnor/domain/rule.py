@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from shnor.domain.scales import at_most_pct, is_low
@@ -114,11 +115,70 @@ class SchoolStatus:
         return STATUS_RU[self.status]
 
 
-@dataclass
+class _LazyStatus(SchoolStatus):
+    """A school's status as the vectorised rule found it (status, criteria, stably high); the rest — the results
+    behind it and the reasons — is built on first use, by classify_school on that school's rows only."""
+
+    def __init__(self, ident: "Identification", pos: int, school_id: int, status: str, criteria: tuple[int, ...],
+                 stably_high: bool):
+        self.__dict__.update(school_id=school_id, status=status, criteria=criteria, stably_high=stably_high,
+                             _ident=ident, _pos=pos)
+
+    def _load(self) -> None:
+        full = self.__dict__["_ident"]._full(self.__dict__["_pos"])
+        for f in _LAZY_FIELDS:
+            self.__dict__.setdefault(f, getattr(full, f))
+
+
+def _lazy_field(name: str) -> property:
+    def get(self):
+        if name not in self.__dict__:
+            self._load()
+        return self.__dict__[name]
+
+    def put(self, value) -> None:
+        self.__dict__[name] = value
+    return property(get, put)
+
+
+_LAZY_FIELDS = ("evidence", "near", "small_groups", "excluded", "missing", "reasons")
+for _f in _LAZY_FIELDS:
+    setattr(_LazyStatus, _f, _lazy_field(_f))
+FRAME_COLUMNS = ["school_id", "status", "status_ru", "criteria", "reasons", "stably_high", "low_count_y1",
+                 "small_group", "missing"]
+
+
 class Identification:
-    year: int
-    settings: RuleSettings
-    statuses: list[SchoolStatus]
+    """The rule's answer for a list year: one status per school of `schools` (in its order).
+
+    The statuses are computed for all schools at once (columns, no Python loop per school); the results behind
+    a status and its reasons (a Russian sentence) are built only for the schools someone asks about
+    (`reasons_of`, a status's `reasons` or `evidence`), by classify_school — the one wording of the rule."""
+
+    def __init__(self, year: int, settings: RuleSettings, school_ids: list[int], table: dict,
+                 rows: "_SchoolRows"):
+        self.year = year
+        self.settings = settings
+        self._ids = school_ids                  # per position (schools' order)
+        self._t = table                         # per position: status, criteria label, flags, counts
+        self._rows = rows
+        self._full_cache: dict[int, SchoolStatus] = {}
+        self._statuses: list[SchoolStatus] | None = None
+
+    @property
+    def statuses(self) -> list[SchoolStatus]:
+        if self._statuses is None:
+            t = self._t
+            self._statuses = [_LazyStatus(self, i, sid, st, crit, sh) for i, (sid, st, crit, sh) in enumerate(
+                zip(self._ids, t["status"], t["criteria_tuple"], t["stably_high"]))]
+        return self._statuses
+
+    def _full(self, pos: int) -> SchoolStatus:
+        st = self._full_cache.get(pos)
+        if st is None:
+            sid = self._ids[pos]
+            st = self._full_cache[pos] = classify_school(sid, self._rows.of(sid), self.year, self.settings)
+        return st
 
     def by_school(self) -> dict[int, SchoolStatus]:
         return {s.school_id: s for s in self.statuses}
@@ -126,35 +186,57 @@ class Identification:
     def shnor(self) -> list[SchoolStatus]:
         return [s for s in self.statuses if s.status == SHNOR]
 
-    def frame(self) -> pd.DataFrame:
-        """One row per school: school_id, status, status_ru, criteria, reasons, stably_high, small_groups."""
-        return pd.DataFrame([{
-            "school_id": s.school_id, "status": s.status, "status_ru": s.status_ru, "criteria": s.criteria_label,
-            "reasons": s.reasons, "stably_high": s.stably_high, "low_count_y1": sum(
-                1 for e in s.evidence if e.year == self.year - 1),
-            "small_group": bool(s.small_groups), "missing": len(s.missing),
-        } for s in self.statuses], columns=["school_id", "status", "status_ru", "criteria", "reasons",
-                                            "stably_high", "low_count_y1", "small_group", "missing"])
+    def reasons_of(self, positions) -> list[str]:
+        """The reasons of the schools at these positions (of `schools`), built only for them."""
+        return [self._full(int(i)).reasons for i in positions]
+
+    def frame(self, reasons: bool = True) -> pd.DataFrame:
+        """One row per school: school_id, status, status_ru, criteria, reasons, stably_high, low_count_y1,
+        small_group, missing. `reasons=False`: the reasons column is left empty (None), nothing is worded."""
+        t = self._t
+        n = len(self._ids)
+        if not n:
+            return pd.DataFrame([], columns=FRAME_COLUMNS)
+        return pd.DataFrame({
+            "school_id": self._ids, "status": t["status"], "status_ru": [STATUS_RU[s] for s in t["status"]],
+            "criteria": t["criteria"], "reasons": self.reasons_of(range(n)) if reasons else [None] * n,
+            "stably_high": t["stably_high"], "low_count_y1": t["low_count_y1"], "small_group": t["small_group"],
+            "missing": t["missing"]}, columns=FRAME_COLUMNS)
 
 
-def _results_by_school(results: pd.DataFrame, years: tuple[int, int],
-                       procs: tuple[str, ...]) -> dict[int, list[ProcedureResult]]:
-    if results.empty:
-        return {}
-    r = results[results["year"].isin(years) & results["procedure"].isin(procs) & (results["participants"] > 0)]
-    out: dict[int, list[ProcedureResult]] = {}
-    if "mark4" in r.columns and "mark5" in r.columns:
-        q = (pd.to_numeric(r["mark4"], errors="coerce").astype("Float64")
-             + pd.to_numeric(r["mark5"], errors="coerce").astype("Float64"))
-        q = q.to_numpy(dtype=float, na_value=float("nan"))
-        quality = [None if v != v else int(v) for v in q.tolist()]  # NaN (or NA) where marks are unknown
-    else:
-        quality = [None] * len(r)
-    # plain lists, not itertuples: this loop runs over every result of the region (or of Russia)
-    for sid, proc, year, part, low, qual in zip(r["school_id"].tolist(), r["procedure"].tolist(), r["year"].tolist(),
-                                                r["participants"].tolist(), r["low_count"].tolist(), quality):
-        out.setdefault(int(sid), []).append(ProcedureResult(proc, int(year), int(part), int(low), qual))
-    return out
+class _SchoolRows:
+    """The rule's results (the two years, the rule's procedures, participants > 0) grouped by school, as columns;
+    `of(school_id)` gives one school's rows as ProcedureResults, in the order of the results frame."""
+
+    def __init__(self, sid, names, pidx, year, part, low, quality):
+        order = np.argsort(sid, kind="stable")
+        self.sid = sid[order]
+        self.names = names
+        self.pidx = pidx[order]
+        self.year = year[order]
+        self.part = part[order]
+        self.low = low[order]
+        self.quality = quality[order]
+
+    def of(self, school_id: int) -> list[ProcedureResult]:
+        lo, hi = np.searchsorted(self.sid, [school_id, school_id + 1])
+        q = self.quality
+        return [ProcedureResult(self.names[self.pidx[i]], int(self.year[i]), int(self.part[i]), int(self.low[i]),
+                                None if q[i] < 0 else int(q[i])) for i in range(lo, hi)]
+
+
+def _int_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return pd.to_numeric(frame[name]).to_numpy(dtype=np.int64)
+
+
+def _quality(r: pd.DataFrame) -> np.ndarray:
+    """Pupils with "4"+"5" per result, -1 where the marks are unknown."""
+    if "mark4" not in r.columns or "mark5" not in r.columns:
+        return np.full(len(r), -1, dtype=np.int64)
+    q = (pd.to_numeric(r["mark4"], errors="coerce").astype("Float64")
+         + pd.to_numeric(r["mark5"], errors="coerce").astype("Float64"))
+    q = q.to_numpy(dtype=float, na_value=float("nan"))
+    return np.where(np.isnan(q), -1, np.trunc(np.nan_to_num(q, nan=0.0))).astype(np.int64)
 
 
 def _join(items: list[ProcedureResult]) -> str:
@@ -260,7 +342,91 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
 def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int,
                    settings: RuleSettings = RuleSettings()) -> Identification:
     """Classify every school in `schools` (column `id`) for the list formed for school year `year`,
-    from `results` (columns school_id, procedure, year, participants, low_count[, mark4, mark5])."""
-    by_school = _results_by_school(results, (year - 1, year - 2), tuple(settings.procedures))
-    statuses = [classify_school(int(sid), by_school.get(int(sid), []), year, settings) for sid in schools["id"]]
-    return Identification(year, settings, statuses)
+    from `results` (columns school_id, procedure, year, participants, low_count[, mark4, mark5]).
+
+    The same rule as classify_school, on columns: counts per school of the results used, low, near the threshold,
+    small, present; the statuses follow from the counts. Reasons are worded later, only where asked for."""
+    s = settings
+    y1, y2 = year - 1, year - 2
+    procs = tuple(s.procedures)
+    ids = pd.to_numeric(schools["id"]).to_numpy(dtype=np.int64).tolist() if len(schools) else []
+    uniq = pd.Index(ids).unique()
+    n = len(uniq)
+    # -- the results the rule reads ---------------------------------------------------------------------------
+    if results.empty:
+        r = results.iloc[0:0]
+        sid = pos = np.zeros(0, dtype=np.int64)
+    else:
+        r = results
+        keep = (r["year"].isin((y1, y2)) & r["procedure"].isin(procs) & (r["participants"] > 0)).to_numpy(dtype=bool)
+        r = r[keep]
+        sid = _int_column(r, "school_id") if len(r) else np.zeros(0, dtype=np.int64)
+        pos = uniq.get_indexer(sid) if len(r) else sid
+        inside = pos >= 0
+        if not inside.all():
+            r, sid, pos = r[inside], sid[inside], pos[inside]
+    if len(r):
+        yr, part, low = _int_column(r, "year"), _int_column(r, "participants"), _int_column(r, "low_count")
+        quality = _quality(r)
+    else:
+        yr = part = low = quality = np.zeros(0, dtype=np.int64)
+    # procedures as their place among the settings' procedures (each listed once; a repeat weighs more)
+    weight = {p: procs.count(p) for p in procs}
+    names = list(weight)
+    pidx = pd.Index(names).get_indexer(r["procedure"]).astype(np.int64) if len(r) else yr
+    rows = _SchoolRows(sid, names, pidx, yr, part, low, quality)
+
+    def count(mask) -> np.ndarray:
+        return np.bincount(pos[mask], minlength=n) if n else np.zeros(0, dtype=np.int64)
+
+    thr = s.threshold_pct
+    used = part >= s.min_participants
+    low_row = is_low(low, part, thr)
+    u1, u2 = used & (yr == y1), used & (yr == y2)
+    l1, l2 = u1 & low_row, u2 & low_row
+    near_row = u1 & ~low_row & is_low(low, part, thr - s.margin_pct)
+    n_r1, n_r2, n_l1, n_l2 = count(u1), count(u2), count(l1), count(l2)
+    n_near, n_small = count(near_row), count(used & (part < s.small_group))
+    # (procedure, year) pairs present (excluded results too), weighed by how often the settings list a procedure
+    k = len(names)
+    key = np.sort((pos * k + pidx) * 2 + (yr == y1))
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if len(key) else key
+    w = np.array(list(weight.values()), dtype=np.int64)
+    present = np.bincount(key // (2 * k), weights=w[(key // 2) % k], minlength=n) if n else np.zeros(0)
+    missing = 2 * len(procs) - present.astype(np.int64)
+
+    c1 = n_l1 >= 2
+    if s.variant == "same":
+        pk = pos * k + pidx
+        both = np.intersect1d(pk[l1], pk[l2])
+        c2 = np.bincount(both // k, minlength=n) > 0 if n else np.zeros(0, dtype=bool)
+        n_l1_same = count(l1 & np.isin(pk, both))
+    else:
+        c2 = (n_l1 > 0) & (n_l2 > 0)
+        n_l1_same = n_l1
+    shnor = c1 | c2
+    no_data = ~shnor & (n_r1 == 0) & (n_r2 == 0)
+    risk = ~shnor & ~no_data & ((n_l1 == 1) | (n_near > 0))
+    ok = ~shnor & ~no_data & ~risk
+    status = np.where(shnor, SHNOR, np.where(no_data, NO_DATA, np.where(risk, RISK, OK)))
+    # stably high: results in both years, none low, none above the cap, "4"+"5" at least the share where known
+    both_years = u1 | u2
+    over_cap = count(both_years & ~at_most_pct(low, part, s.high_max_low_pct))
+    marked = both_years & (quality >= 0)
+    q_sum = np.bincount(pos[marked], weights=quality[marked], minlength=n) if n else np.zeros(0)
+    q_part = np.bincount(pos[marked], weights=part[marked], minlength=n) if n else np.zeros(0)
+    q_ok = (count(marked) == 0) | (q_sum * 100 >= s.high_min_quality_pct * q_part)
+    stably_high = ok & (n_r1 > 0) & (n_r2 > 0) & (n_l1 == 0) & (n_l2 == 0) & (over_cap == 0) & q_ok
+    low_count_y1 = np.where(shnor & ~c1, n_l1_same, np.where(ok | no_data, 0, n_l1))
+    criteria = np.where(c1 & c2, "1+2", np.where(c1, "1", np.where(c2, "2", "")))
+
+    at = uniq.get_indexer(ids) if n else np.zeros(0, dtype=np.int64)   # schools' order (an id may repeat)
+    crit = criteria[at].tolist()
+    table = {"status": status[at].tolist(), "criteria": crit,
+             "criteria_tuple": [_CRITERIA[c] for c in crit], "stably_high": stably_high[at].tolist(),
+             "low_count_y1": low_count_y1[at].astype(np.int64).tolist(), "small_group": (n_small[at] > 0).tolist(),
+             "missing": missing[at].tolist()}
+    return Identification(year, settings, ids, table, rows)
+
+
+_CRITERIA = {"": (), "1": (1,), "2": (2,), "1+2": (1, 2)}

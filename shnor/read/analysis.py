@@ -6,8 +6,7 @@ to read inside it). The rule itself stays pure (shnor/domain/rule.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import numpy as np
 import pandas as pd
 
 from shnor.domain.coverage import COVERAGE_SETTING_KEY, DEFAULT_MIN_COVERAGE_PCT, Coverage
@@ -43,21 +42,59 @@ def schools_with_results(results: pd.DataFrame, year: int, procedures_: tuple[st
     return set(int(x) for x in r["school_id"])
 
 
-@dataclass
 class ListResult:
-    """The computed list for a year and territory, with the schools it covers."""
-    year: int
-    territory_id: int | None
-    identification: Identification
-    schools: pd.DataFrame      # schools active in the results year (Y-1), with names and territory
-    table: pd.DataFrame        # schools joined with their status, criteria and reasons; `has_results`: the
-                               # school has a result of the rule's procedures in Y-1 (counted in the coverage)
-    min_coverage: int = DEFAULT_MIN_COVERAGE_PCT
+    """The computed list for a year and territory, with the schools it covers.
+
+    `table`: the schools joined with their status, criteria and reasons; `has_results`: the school has a result of
+    the rule's procedures in Y-1 (counted in the coverage). The reasons (a Russian sentence per school) are worded
+    when `table` is first read; the counts, the share and the coverage never need them, and `rows_with_reasons`
+    words them only for the rows asked for (the schools shown or exported)."""
+
+    def __init__(self, year: int, territory_id: int | None, identification: Identification, schools: pd.DataFrame,
+                 table: pd.DataFrame, min_coverage: int = DEFAULT_MIN_COVERAGE_PCT, reasons_filled: bool = True):
+        self.year = year
+        self.territory_id = territory_id
+        self.identification = identification
+        self.schools = schools        # schools active in the results year (Y-1), with names and territory
+        self._table = table
+        self._filled = reasons_filled
+        self.min_coverage = min_coverage
+
+    def __repr__(self) -> str:
+        return (f"ListResult(year={self.year}, territory_id={self.territory_id}, schools={self.school_count}, "
+                f"shnor={self.shnor_count})")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if not self._filled:
+            self._table["reasons"] = self.identification.reasons_of(range(len(self._table)))
+            self._filled = True
+        return self._table
+
+    @table.setter
+    def table(self, value: pd.DataFrame) -> None:
+        self._table, self._filled = value, True
+
+    def rows_with_reasons(self, mask=None) -> pd.DataFrame:
+        """Rows of `table` (all, or where the boolean `mask` holds) with their reasons, worded only for them."""
+        rows = self._table if mask is None else self._table[np.asarray(mask, dtype=bool)]
+        if self._filled:
+            return rows.copy()
+        rows = rows.copy()
+        # the table keeps the schools' order: its positions are the identification's
+        where = np.flatnonzero(np.ones(len(self._table), dtype=bool) if mask is None else np.asarray(mask, dtype=bool))
+        rows["reasons"] = self.identification.reasons_of(where) if len(rows) else rows["reasons"]
+        return rows
+
+    @property
+    def statuses(self) -> pd.Series:
+        """The status of each row of `table` (no reasons worded)."""
+        return self._table["status"]
 
     @property
     def coverage(self) -> Coverage:
         """Of the schools counted in the share, how many have a result of the rule's procedures in Y-1."""
-        return self.coverage_of(self.table)
+        return self.coverage_of(self._table)
 
     def coverage_of(self, rows: pd.DataFrame) -> Coverage:
         """The coverage of some rows of `table` (a territory's schools)."""
@@ -66,11 +103,11 @@ class ListResult:
 
     @property
     def shnor_count(self) -> int:
-        return int((self.table["status"] == SHNOR).sum())
+        return int((self._table["status"] == SHNOR).sum())
 
     @property
     def school_count(self) -> int:
-        return len(self.table)
+        return len(self._table)
 
     @property
     def share(self) -> float | None:
@@ -100,11 +137,25 @@ def compute_list(store: Store, year: int, territory_id: int | None = None,
         results = store.results.list(years=[year - 1, year - 2], procedures_=list(settings.procedures),
                                 territory_id=territory_id)
     ident = identify_shnor(results, schools, year, settings)
+    # the identification's rows are the schools' rows, in order: joined by position (reasons worded later)
     table = schools[["id", "school_code", "short_name", "territory", "district", "territory_id", "is_shnsu",
-                     "is_rural"]].merge(ident.frame(), left_on="id", right_on="school_id", how="left")
-    with_data = schools_with_results(results, year - 1, tuple(settings.procedures))
-    table["has_results"] = [int(i) in with_data for i in table["id"]]
-    return ListResult(year, territory_id, ident, schools, table, min_coverage)
+                     "is_rural"]].reset_index(drop=True)
+    frame = ident.frame(reasons=False)
+    for col in frame.columns:
+        table[col] = frame[col].to_numpy() if len(frame) else frame[col]
+    if not len(table):       # the same columns (and types) as a merge of two empty frames
+        table = schools[["id", "school_code", "short_name", "territory", "district", "territory_id", "is_shnsu",
+                         "is_rural"]].merge(ident.frame(), left_on="id", right_on="school_id", how="left")
+    table["has_results"] = _has_results(results, table["id"], year - 1, tuple(settings.procedures))
+    return ListResult(year, territory_id, ident, schools, table, min_coverage, reasons_filled=not len(table))
+
+
+def _has_results(results: pd.DataFrame, ids: pd.Series, year: int, procedures_: tuple[str, ...]) -> list[bool]:
+    """Per school id: a result (participants > 0) of the rule's procedures in `year` (schools_with_results)."""
+    if results.empty or not len(ids):
+        return [False] * len(ids)
+    r = results[(results["year"] == year) & results["procedure"].isin(procedures_) & (results["participants"] > 0)]
+    return ids.isin(pd.unique(r["school_id"])).tolist()
 
 
 def share_by_year(store: Store, territory_id: int | None = None, settings: RuleSettings | None = None,
