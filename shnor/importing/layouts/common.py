@@ -14,6 +14,7 @@ Typical use in a parser::
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -335,8 +336,18 @@ def percent_from_fraction(value: Any) -> Any:
 
 def count_from_percent(participants: int, percent: float) -> int:
     """participants × percent / 100 rounded half up, in exact decimal arithmetic: 25 × 40 % -> 10,
-    5 × 50 % -> 3 (2.5 rounds up)."""
-    return round_half_up(Decimal(participants) * Decimal(str(percent)) / Decimal(100))
+    5 × 50 % -> 3 (2.5 rounds up). The percent is taken as written (`str(percent)`, 13.64 is 1364/100)."""
+    if type(participants) is int and type(percent) in (int, float) and 0 <= percent <= 100 and participants >= 0:
+        x = participants * percent / 100
+        if x < 1e9 and abs(x - math.floor(x) - 0.5) > 1e-6:
+            return math.floor(x + 0.5)       # far from a half: the float's rounding is the exact one
+    text = str(percent)
+    whole, dot, frac = text.partition(".")
+    if type(participants) is int and participants >= 0 and whole.isdigit() and (not dot or frac.isdigit()):
+        # in integers (a hundred times faster than Decimal): round(n × digits / 10^(d+2)) half up
+        scale = 10 ** (len(frac) + 2)
+        return (2 * participants * int(whole + frac) + scale) // (2 * scale)
+    return round_half_up(Decimal(participants) * Decimal(text) / Decimal(100))
 
 
 def school_year_cell(value: Any) -> int:

@@ -22,7 +22,7 @@ import re
 from shnor.domain import procedures
 from shnor.importing.model import Hints, MarkScale, ParsedFile, ResultRow, SchoolRef
 from shnor.importing.reading import Sheet, cell_text
-from shnor.importing.layouts.common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, data_rows,
+from shnor.importing.layouts.common import (CellError, IssueLog, check_duplicate_results, count_cell, count_from_percent, is_numbering_row,
                      find_header, fraction_scaled, header_paths, is_subtotal, norm, percent_cell, percent_from_fraction,
                      school_year_from_title, sheets_with_header, split_login, title_text, year_with_hint)
 
@@ -140,9 +140,16 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
         seen_all = False
         region_taken = False
         municipality: str | None = None
-        for i, row, _raw in data_rows(sheet, first_data, skip_numbering=True):
-            label = cell_text(row[g]) if g < len(row) else ""
-            if not label:
+        mark_cols = [(m, j, " / ".join(paths[j]), scaled[m]) for m, j in sorted(marks_at.items())]
+        p_header = cols["participants"].header
+        rows = sheet.rows
+        for i in range(first_data, len(rows)):
+            row = rows[i]
+            cell = row[g] if g < len(row) else None
+            label = cell_text(cell) if cell is not None else ""
+            # a row without a label is skipped (so are empty rows); a row numbering the columns (1, 2, 3 …)
+            # has a number for a label
+            if not label or (label[0].isdigit() and is_numbering_row(row)):
                 continue
             out.rows_read += 1
             login, name = split_login(label)
@@ -163,15 +170,21 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
                         municipality = label
                 continue
             ref = SchoolRef(login=login, name=name or None, territory=municipality or hints.territory)
-            col, raw = cols["participants"].header, (row[p] if p < len(row) else None)
+            col, raw = p_header, (row[p] if p < len(row) else None)
             try:
-                participants = count_cell(raw)
+                if (type(raw) is int and raw >= 0) or (type(raw) is float and 0 <= raw < 1e15 and raw.is_integer()):
+                    participants = int(raw)     # a number cell (most of them): what count_cell gives, faster
+                else:
+                    participants = count_cell(raw)
                 if participants is None or participants == 0:
                     continue            # the school did not write the work
                 counts: dict[int, int] = {}
-                for m, j in sorted(marks_at.items()):
-                    col, raw = " / ".join(paths[j]), (row[j] if j < len(row) else None)
-                    pct = percent_cell(percent_from_fraction(raw) if scaled[m] else raw)
+                for m, j, col, frac in mark_cols:
+                    raw = row[j] if j < len(row) else None
+                    if not frac and type(raw) in (int, float) and 0 <= raw <= 100:
+                        pct = float(raw)        # likewise for percent_cell
+                    else:
+                        pct = percent_cell(percent_from_fraction(raw) if frac else raw)
                     if pct is None:
                         if m == 2:
                             raise CellError("нет процента отметок «2» при ненулевом числе участников.")
@@ -194,7 +207,9 @@ def parse(sheets: list[Sheet], file_name: str, hints: Hints,
 
 
 def _next_label(sheet: Sheet, start: int, g: int) -> str | None:
-    for row in sheet.rows[start:]:
+    rows = sheet.rows
+    for k in range(start, len(rows)):     # by index: a slice would copy the rest of the sheet for every group row
+        row = rows[k]
         t = cell_text(row[g]) if g < len(row) else ""
         if t:
             return t
