@@ -118,6 +118,15 @@ def chart_titles(at) -> list[str]:
     return out
 
 
+def chart_subtitles(at) -> list[list[str]]:
+    import json
+    out = []
+    for c in at.get("vega_lite_chart"):
+        t = json.loads(c.proto.spec)["title"].get("subtitle", [])
+        out.append(t if isinstance(t, list) else [t])
+    return out
+
+
 def all_text(at) -> str:
     from pagetest import texts
     return texts(at) + "\n" + "\n".join(str(e.value) for e in at.get("markdown"))
@@ -150,7 +159,7 @@ def test_objectivity_tab_per_role_shows_the_read_models_figures(app_db, role):
     r = table.iloc[0]
     assert r["Подтвердили или повысили"] == f"95,0{NBSP}% (19 из 20)" and r["По территории"] == f"67,0{NBSP}%"
     assert r["По региону"] == f"{75 / 110 * 100:.1f}".replace(".", ",") + f"{NBSP}%"
-    assert r["Флаг"].startswith("да: совпадение с журналом намного выше территории")
+    assert r["Флаг"] == "да: совпадение выше территории, мало «2»"
     assert r["За три года"] == view.table.iloc[0]["history_ru"] and r["Пояснение"] == view.table.iloc[0]["reason"]
     assert chart_titles(at) == ["Флаг «возможна необъективность» — 1 из 4 результатов, 1 школа"]
     assert [b.label for b in at.get("download_button")] == ["Скачать таблицу (Excel)"]
@@ -178,7 +187,7 @@ def test_tasks_tab_school_against_territory_and_region(app_db):
     region = frames(at)[0]                                        # the whole region: tasks worst first
     assert list(region["Задание"]) == ["3", "2", "1"] and list(region["Регион"]) == [
         f"51,7{NBSP}%", f"57,5{NBSP}%", f"75,0{NBSP}%"]
-    assert chart_titles(at)[0] == f"Весь регион: хуже всего выполнено задание 3 — 51,7{NBSP}%"
+    assert chart_titles(at)[0] == f"Хуже всего выполнено задание 3 — 51,7{NBSP}%"
     at.selectbox(key="an_territory").set_value(terr[NORTH]).run()
     at.selectbox(key="an_task_school").set_value(ids[1]).run()
     t = frames(at)[0].set_index("Задание")
@@ -187,7 +196,8 @@ def test_tasks_tab_school_against_territory_and_region(app_db):
     assert list(t["Территория"]) == [f"44,0{NBSP}%", f"74,0{NBSP}%", f"65,0{NBSP}%"]
     assert list(t["Регион"]) == [f"51,7{NBSP}%", f"75,0{NBSP}%", f"57,5{NBSP}%"]
     assert t.loc["3", "Отставание от территории"] == "−24,0 п. п."
-    assert chart_titles(at)[0] == f"Школа №1: хуже всего выполнено задание 3 — 20,0{NBSP}% при 44,0{NBSP}% по территории"
+    assert chart_titles(at)[0] == f"Хуже всего выполнено задание 3 — 20,0{NBSP}% при 44,0{NBSP}% по территории"
+    assert chart_subtitles(at)[0][0] == "Школа №1 · ВПР, математика, 5 кл."
 
 
 def test_exit_tab_states_the_rule_in_its_own_terms(app_db):

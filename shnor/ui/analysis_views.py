@@ -387,15 +387,15 @@ def tasks_chart(rows: pd.DataFrame, work: str, who: str | None, territory_name: 
     cols["region"] = "Регион"
     d = _long(r, "row", {c: s for c, s in cols.items() if c in r}, pct)
     worst = r.iloc[0]
-    head = f"{who or territory_name}: "
     extra = ""
     if who and not _missing(worst.get("territory")):
         extra = f" при {pct(worst['territory'])} по территории"
     elif not who and not region_only and not _missing(worst.get("region")):
         extra = f" при {pct(worst['region'])} по региону"
-    title = f"{head}хуже всего выполнено задание {worst['task']} — {pct(worst['first'])}{extra}"
+    title = f"Хуже всего выполнено задание {worst['task']} — {pct(worst['first'])}{extra}"
     series = list(cols.values())
-    sub = f"{work}: доля набранных баллов от максимума задания; задания — от худшего к лучшему"
+    sub = [f"{who or territory_name} · {work}",
+           "Доля набранных баллов от максимума задания; задания — от выполненного хуже всего"]
     return dot_chart(d, list(r["row"]), series, title, sub, "Выполнение задания", meeting_on,
                      label_series=series[0], x_max=1.0)
 
@@ -501,23 +501,27 @@ def forecast_chart(view: an.ForecastView, history: pd.DataFrame, meeting_on: boo
 # ---------------------------------------------------------------------------------------------
 # Tables as shown (all text: data is never rendered as Markdown in a dataframe)
 # ---------------------------------------------------------------------------------------------
+PATTERN_SHORT = {obj.MATCH: "совпадение выше территории", obj.FEW_TWOS: "мало «2»"}   # the table's flag column
+
+
 def _flag_text(flag, pattern) -> str:
     if not bool(flag):
         return "нет"
-    return "да: " + "; ".join(obj.PATTERN_RU[p] for p in str(pattern).split("+") if p in obj.PATTERN_RU)
+    return "да: " + ", ".join(PATTERN_SHORT[p] for p in str(pattern).split("+") if p in PATTERN_SHORT)
 
 
 def objectivity_frame(t: pd.DataFrame, with_school: bool = True) -> pd.DataFrame:
+    """The flag right after the work (it must be seen without scrolling); the explanation in full last."""
     out = pd.DataFrame({
         "Работа": list(t["name"]),
-        "Сравнено участников": [fmt_int(c) for c in t["compared"]],
+        "Флаг": [_flag_text(f, p) for f, p in zip(t["flag"], t["pattern"])],
         "Подтвердили или повысили": [f"{pct(s)} ({fmt_int(c)} из {fmt_int(n)})" if n else "—"
                                      for s, c, n in zip(t["share"], t["confirmed"], t["compared"])],
         "По территории": [pct(v) for v in t["territory_share"]],
         "По региону": [pct(v) for v in t["region_share"]],
         "«2» по ВПР": [pct(v) for v in t["low_share"]],
         "«2» по территории": [pct(v) for v in t["territory_low_share"]],
-        "Флаг": [_flag_text(f, p) for f, p in zip(t["flag"], t["pattern"])],
+        "Сравнено участников": [fmt_int(c) for c in t["compared"]],
         "За три года": list(t["history_ru"]),
         "Пояснение": list(t["reason"])})
     if with_school:
@@ -698,8 +702,15 @@ def exit_frame(rows: pd.DataFrame, with_school: bool = True, entry: bool = False
     return out
 
 
+def _sentence_column(rows: pd.DataFrame) -> dict:
+    """«Что нужно» as wide as its longest sentence (up to 700 px): the figures are at its end."""
+    longest = max([len(x) for x in rows["sentence"]] or [20])
+    return {"Что нужно": st.column_config.TextColumn("Что нужно", width=int(min(700, 7 * longest + 16)))}
+
+
 def _exit_block(rows: pd.DataFrame, key: str, entry: bool) -> None:
-    st.dataframe(exit_frame(rows, entry=entry), hide_index=True, width="stretch", key=f"{key}_table")
+    st.dataframe(exit_frame(rows, entry=entry), hide_index=True, width="stretch", key=f"{key}_table",
+                 column_config=_sentence_column(rows))
     first = rows.drop_duplicates("school_id")
     label = {int(i): f"{meeting.school_label(n, int(i))} · {t}"
              for i, n, t in zip(first["school_id"], first["school_name"], first["territory"])}
@@ -787,10 +798,10 @@ def _school_similar(view: an.SimilarView, school_id: int, name: str, meeting_on:
             "Процедура": list(rows["name"]),
             "Доля «2» / ниже минимума": [f"{pct(s)} ({fmt_int(k)} из {fmt_int(n)})"
                                          for s, k, n in zip(rows["share"], rows["low_count"], rows["participants"])],
-            "У похожих школ": [pct(v) for v in rows["peer_share"]], "Похожих школ": [fmt_int(n) for n in rows["peers"]],
+            "У похожих школ": [pct(v) for v in rows["peer_share"]], "Сравнение": list(rows["position_ru"]),
             "По территории": [pct(v) for v in rows["territory_share"]],
             "По региону": [pct(v) for v in rows["region_share"]],
-            "Сравнение": list(rows["position_ru"]), "Похожие — это": list(rows["basis_ru"])}),
+            "Похожих школ": [fmt_int(n) for n in rows["peers"]], "Похожие — это": list(rows["basis_ru"])}),
             hide_index=True, width="stretch", key=f"{key}_table")
         if not meeting_on:
             for note in dict.fromkeys(n for n in rows["not_used_ru"] if n):
@@ -887,7 +898,7 @@ def forecast_tab(user: User, territory_id: int | None, place: str, meeting_on: b
         st.dataframe(pd.DataFrame({
             "Школа": names(top), "Территория": list(top["territory"]),
             "Вероятность (оценка)": [prob(p) for p in top["p_shnor"]],
-            f"Процедур с низким результатом в {sy(f.last_year)}": [fmt_int(n) for n in top["low_now"]]}),
+            f"Низких процедур в {sy(f.last_year)}": [fmt_int(n) for n in top["low_now"]]}),
             hide_index=True, width="stretch", key="an_fc_table")
     download("Скачать оценку по школам (Excel)", view.download, lambda: f.projections["school_id"],
              f"оценка_{f.results_year}-{f.results_year + 1}.xlsx", "Прогноз",
@@ -997,4 +1008,4 @@ def _school_exit_block(mine: pd.DataFrame, ex: an.ExitView, status: str | None, 
     st.markdown(f"**Статус в списке на {sy(list_year)} — {mine['status_ru'].iloc[0]}.**")
     st.markdown(md(mine["condition"].iloc[0]))
     st.dataframe(exit_frame(mine, with_school=False, entry=status == RISK), hide_index=True, width="stretch",
-                 key="school_an_exit_table")
+                 key="school_an_exit_table", column_config=_sentence_column(mine))
