@@ -320,3 +320,28 @@ def test_school_page_section_for_a_shnor_and_a_risk_school(app_db):
     assert "Что поставит в список" in [t.label for t in at.tabs]
     md_text = "\n".join(m.value for m in at.markdown).replace("\\", "")
     assert "3 «2» и более при 10 участниках — низкий результат, в 2021/2022 — 4" in md_text
+
+
+def test_hidden_names_stay_hidden_on_screen_and_in_the_downloads(app_db):
+    path, ids, terr = app_db
+    at = open_tab(path, state={"_shnor_anon": True, "an_obj_flagged": False})
+    t = frames(at)[0]
+    assert list(t["Школа"]) == [f"Школа {ids[n]}" for n in (1, 2, 3, 4)]
+    at = open_tab(path, "Похожие школы", state={"_shnor_anon": True}, name="anon-2")
+    assert chart_titles(at)[0].startswith(f"Школа {ids[5]}: ")
+    assert all(n.startswith("Школа ") and "№" not in n for n in frames(at)[-1]["Школа"])
+    from shnor.ui.analysis_views import hidden_names
+    store = Store.open(path)
+    try:
+        for view in (an.objectivity(store, SYSTEM, 2021), an.exit_distance(store, SYSTEM, 2022),
+                     an.similar_schools(store, SYSTEM, 2021), an.task_analysis(store, SYSTEM, 2021)):
+            d = hidden_names(view.download(), view.table["school_id"])
+            assert list(d["Школа"]) == [f"Школа {i}" for i in view.table["school_id"]]
+            assert set(d["Код ОО"]) == {"скрыт"}
+        f = an.forecast_share(store, SYSTEM)
+        order = [int(i) for i in f.forecast.projections["school_id"]]       # the forecast's rows follow these
+        number = {v: k for k, v in ids.items()}
+        assert list(f.download()["Школа"]) == [f"Школа №{number[i]}" for i in order]
+        assert list(hidden_names(f.download(), order)["Школа"]) == [f"Школа {i}" for i in order]
+    finally:
+        store.close()

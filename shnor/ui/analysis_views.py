@@ -158,6 +158,17 @@ def names(df: pd.DataFrame, name_col: str = "short_name", id_col: str = "school_
     return [meeting.school_label(n, int(i)) for n, i in zip(df[name_col], df[id_col])]
 
 
+def hidden_names(frame: pd.DataFrame, ids) -> pd.DataFrame:
+    """A download's «Школа» as neutral labels and «Код ОО» hidden (names hidden in a meeting); `ids`: the rows'
+    school ids, in order."""
+    out = frame.copy()
+    if "Школа" in out:
+        out["Школа"] = [meeting.neutral_label(int(i)) for i in ids]
+    if "Код ОО" in out:
+        out["Код ОО"] = "скрыт"
+    return out
+
+
 def download(label: str, frame_of, ids_of, file_name: str, sheet: str, notes: list[str] | None, key: str,
              help: str | None = None) -> None:
     """An Excel download of a view's frame; the workbook is built when the button is pressed."""
@@ -165,14 +176,7 @@ def download(label: str, frame_of, ids_of, file_name: str, sheet: str, notes: li
 
     def build() -> bytes:
         frame = frame_of()
-        if anon:
-            frame = frame.copy()
-            ids = [int(i) for i in ids_of()]
-            if "Школа" in frame:
-                frame["Школа"] = [meeting.neutral_label(i) for i in ids]
-            if "Код ОО" in frame:
-                frame["Код ОО"] = "скрыт"
-        return analyses_xlsx(frame, sheet, notes)
+        return analyses_xlsx(hidden_names(frame, ids_of()) if anon else frame, sheet, notes)
 
     st.download_button(label, data=build, file_name=file_name, mime=XLSX_MIME, key=key,
                        icon=":material/download:", help=help)
