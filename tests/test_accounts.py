@@ -324,10 +324,11 @@ def test_session_ends_on_logout_password_change_and_removal(store):
 def test_permission_map():
     from shnor.domain.permissions import TABLE, Action, User, may, pages_for
     u = {r: User(r, r) for r in ("viewer", "methodist", "head", "admin")}
-    assert pages_for(u["viewer"]) == ["overview", "identification", "school"]
-    assert pages_for(u["methodist"]) == ["overview", "identification", "school", "upload", "settings"]
-    assert pages_for(u["head"]) == ["overview", "identification", "school", "settings"]
-    assert pages_for(u["admin"]) == ["overview", "identification", "school", "upload", "settings", "users", "audit"]
+    reading = ["overview", "identification", "school", "indicators", "roadmap", "analyses", "reports"]
+    assert pages_for(u["viewer"]) == reading
+    assert pages_for(u["methodist"]) == reading + ["upload", "settings"]
+    assert pages_for(u["head"]) == reading + ["settings"]
+    assert pages_for(u["admin"]) == reading + ["upload", "settings", "users", "audit"]
     assert pages_for(None) == []
     assert may(u["head"], Action.LIST_APPROVE) and not may(u["methodist"], Action.LIST_APPROVE)
     assert may(u["methodist"], Action.IMPORT) and not may(u["viewer"], Action.IMPORT)
