@@ -91,7 +91,7 @@ def render_toggles() -> None:
 
 
 # what is shown in meetings (the navigation's pages): the list, the schools, and how the plan of work goes
-MEETING_PAGES = ("overview", "identification", "school", "indicators", "roadmap", "analyses")
+MEETING_PAGES = ("overview", "identification", "school", "indicators", "roadmap")   # five fit the top bar at 1280 px
 
 # Meeting mode enlarges everything a room reads: text, metric cards, widgets' labels, the values in selects and
 # inputs, and tables. A dataframe is drawn on a canvas whose type follows the theme, not CSS, so its frame is
