@@ -12,6 +12,7 @@ A missing procedure is "no data", never "not low".
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -87,10 +88,15 @@ class ProcedureResult:
 
     def describe(self) -> str:
         """«ВПР, математика, 5 кл. — 40,0 % «2» (10 из 25)»"""
-        p = procedures.CATALOGUE.get(self.procedure)
-        what = "«2»" if p is None or p.kind == "VPR" else "ниже минимума"
-        return (f"{procedures.name_ru(self.procedure)} — {fmt_share(self.low_count, self.participants)} {what} "
-                f"({self.low_count} из {self.participants})")
+        return _describe(self.procedure, self.low_count, self.participants)
+
+
+@lru_cache(maxsize=1 << 16)
+def _describe(procedure: str, low_count: int, participants: int) -> str:
+    """ProcedureResult.describe, remembered: the same few thousand (work, low, participants) repeat at scale."""
+    p = procedures.CATALOGUE.get(procedure)
+    what = "«2»" if p is None or p.kind == "VPR" else "ниже минимума"
+    return f"{procedures.name_ru(procedure)} — {fmt_share(low_count, participants)} {what} ({low_count} из {participants})"
 
 
 @dataclass
@@ -219,10 +225,11 @@ class _SchoolRows:
         self.quality = quality[order]
 
     def of(self, school_id: int) -> list[ProcedureResult]:
-        lo, hi = np.searchsorted(self.sid, [school_id, school_id + 1])
-        q = self.quality
-        return [ProcedureResult(self.names[self.pidx[i]], int(self.year[i]), int(self.part[i]), int(self.low[i]),
-                                None if q[i] < 0 else int(q[i])) for i in range(lo, hi)]
+        lo, hi = np.searchsorted(self.sid, [school_id, school_id + 1]).tolist()
+        names = self.names
+        return [ProcedureResult(names[p], y, n, low, None if q < 0 else q) for p, y, n, low, q in zip(
+            self.pidx[lo:hi].tolist(), self.year[lo:hi].tolist(), self.part[lo:hi].tolist(),
+            self.low[lo:hi].tolist(), self.quality[lo:hi].tolist())]
 
 
 def _int_column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -239,9 +246,12 @@ def _quality(r: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(q), -1, np.trunc(np.nan_to_num(q, nan=0.0))).astype(np.int64)
 
 
+_ORDER = {p: k for k, p in enumerate(procedures.DEFAULT_SET)}
+
+
 def _join(items: list[ProcedureResult]) -> str:
-    return "; ".join(e.describe() for e in sorted(items, key=lambda e: (e.year, procedures.DEFAULT_SET.index(
-        e.procedure) if e.procedure in procedures.DEFAULT_SET else 99, e.procedure)))
+    return "; ".join(_describe(e.procedure, e.low_count, e.participants) for e in sorted(
+        items, key=lambda e: (e.year, _ORDER.get(e.procedure, 99), e.procedure)))
 
 
 def _n_proc(n: int) -> str:
