@@ -20,9 +20,16 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from shnor.demo import build_demo
     path = db_path(args.db)
-    summary = build_demo(path)
+    if args.scale == "national":
+        from shnor.demo.national import build_national
+        summary = build_national(path, work_dir=args.work_dir,
+                                 progress=lambda text: sys.stderr.write(text + "\n"))
+        print(f"Демонстрационная страна построена в {path}: " +
+              "; ".join(f"{k}: {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
+        return EXIT_OK
+    from shnor.demo import build_demo
+    summary = build_demo(path, work_dir=args.work_dir)
     print(f"Демонстрационный регион построен в {path}: " +
           "; ".join(f"{k}: {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
     return EXIT_OK
@@ -111,7 +118,12 @@ def coverage_lines(cov: Coverage, year: int) -> list[str]:
 
 def register(sub) -> None:
     sub.add_parser("init", help="создать или обновить базу").set_defaults(func=cmd_init)
-    sub.add_parser("demo", help="построить демонстрационный регион").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="построить демонстрационный регион (или страну: --scale national)")
+    demo.add_argument("--scale", choices=["region", "national"], default="region",
+                      help="region — регион около 300 школ; national — страна: около 40 000 школ, 85 регионов")
+    demo.add_argument("--work-dir", metavar="DIR", help="куда записать файлы демонстрации (по умолчанию — временная "
+                      "папка); их можно загрузить снова или замерить")
+    demo.set_defaults(func=cmd_demo)
     res = sub.add_parser("results", help="результаты за год")
     res.add_argument("--year", required=True)
     res.add_argument("--procedure")

@@ -28,20 +28,26 @@ def _create_territories(store, region: DemoRegion) -> None:
         u.record(events.TERRITORY_ADDED, demo=True, territories=len(ids) + 1)
 
 
-def load_files(store, files: list[tuple[Path, Hints]], actor: User = SYSTEM) -> tuple[list[dict], dict]:
+def load_files(store, files: list[tuple[Path, Hints]], actor: User = SYSTEM, progress=None) -> tuple[list[dict], dict]:
     """Import files in order exactly as the CLI and the upload page do (sandboxed parse, import service).
     Raises RuntimeError naming the file, its status and the issues when a file is refused or needs mapping.
-    Returns one report per file and the seconds spent (parsing happens inside import_file)."""
+    Returns one report per file and the seconds spent (parsing happens inside import_file). The next file's
+    sandboxed child reads it while this one is stored (shnor/importing/sandbox.py `expect`); `progress(text)` is
+    told each file stored."""
     import time
 
+    from shnor.importing import sandbox
     from shnor.services.imports import import_file
 
     timings = {"import": 0.0}
     reports: list[dict] = []
-    for path, hints in files:
+    sandbox.expect([path for path, _ in files])
+    for k, (path, hints) in enumerate(files, start=1):
         t0 = time.perf_counter()
         rep = import_file(store, path, actor, hints=hints)
         timings["import"] += time.perf_counter() - t0
+        if progress is not None:
+            progress(f"{k}/{len(files)} {path.name}: {rep.status}, {time.perf_counter() - t0:.1f} с")
         if rep.status not in ("stored", "duplicate"):
             details = "\n".join(i.text() for i in rep.issues[:20])
             raise RuntimeError(f"Демонстрационный файл {path.name} не загружен (статус «{rep.status}»):\n{details}")
