@@ -19,7 +19,7 @@ import pandas as pd
 
 from shnor.domain.scales import at_most_pct, is_low
 from shnor.domain import procedures
-from shnor.domain.fmt import fmt_share
+from shnor.domain.fmt import fmt_share, plural
 from shnor.domain.years import format_school_year
 
 SHNOR, RISK, OK, NO_DATA = "shnor", "risk", "ok", "no_data"
@@ -218,18 +218,21 @@ class _SchoolRows:
         order = np.argsort(sid, kind="stable")
         self.sid = sid[order]
         self.names = names
-        self.pidx = pidx[order]
-        self.year = year[order]
-        self.part = part[order]
-        self.low = low[order]
-        self.quality = quality[order]
+        self._cols = (pidx[order], year[order], part[order], low[order], quality[order])
+        self._lists: tuple | None = None
+        self._where: dict[int, tuple[int, int]] | None = None
 
     def of(self, school_id: int) -> list[ProcedureResult]:
-        lo, hi = np.searchsorted(self.sid, [school_id, school_id + 1]).tolist()
+        if self._where is None:       # first use: each school's slice and the columns as lists, once
+            u = np.unique(self.sid)
+            self._where = dict(zip(u.tolist(), zip(np.searchsorted(self.sid, u).tolist(),
+                                                   np.searchsorted(self.sid, u, side="right").tolist())))
+            self._lists = tuple(c.tolist() for c in self._cols)
+        lo, hi = self._where.get(school_id, (0, 0))
         names = self.names
-        return [ProcedureResult(names[p], y, n, low, None if q < 0 else q) for p, y, n, low, q in zip(
-            self.pidx[lo:hi].tolist(), self.year[lo:hi].tolist(), self.part[lo:hi].tolist(),
-            self.low[lo:hi].tolist(), self.quality[lo:hi].tolist())]
+        pidx, year, part, low, quality = self._lists
+        return [ProcedureResult(names[pidx[i]], year[i], part[i], low[i], None if quality[i] < 0 else quality[i])
+                for i in range(lo, hi)]
 
 
 def _int_column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -255,8 +258,12 @@ def _join(items: list[ProcedureResult]) -> str:
 
 
 def _n_proc(n: int) -> str:
-    from shnor.domain.fmt import plural
     return f"{n} {plural(n, 'процедура', 'процедуры', 'процедур')}"
+
+
+@lru_cache(maxsize=1024)
+def _short_names(codes: tuple[str, ...]) -> str:
+    return ", ".join(procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p for p in codes)
 
 
 def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: RuleSettings) -> SchoolStatus:
@@ -266,8 +273,9 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
     used = [r for r in rows if r.participants >= s.min_participants]
     r1 = [r for r in used if r.year == y1]
     r2 = [r for r in used if r.year == y2]
-    low1 = [r for r in r1 if r.is_low(thr)]
-    low2 = [r for r in r2 if r.is_low(thr)]
+    # is_low (low × 100 ≥ threshold × participants) written out: this runs for every school whose reasons are worded
+    low1 = [r for r in r1 if r.low_count * 100 >= thr * r.participants]
+    low2 = [r for r in r2 if r.low_count * 100 >= thr * r.participants]
     present = {(r.procedure, r.year) for r in rows}
     missing = [(p, y) for y in (y1, y2) for p in s.procedures if (p, y) not in present]
     small = [r for r in used if r.participants < s.small_group]
@@ -282,7 +290,7 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
         c2_evidence = low1 + low2
     criteria = tuple(c for c, fired in ((1, c1), (2, c2)) if fired)
     margin_lo = thr - s.margin_pct
-    near = [r for r in r1 if not r.is_low(thr) and is_low(r.low_count, r.participants, margin_lo)]
+    near = [r for r in r1 if thr * r.participants > r.low_count * 100 >= margin_lo * r.participants]
 
     st = SchoolStatus(school_id, OK, criteria, [], near, small, excluded, missing)
     parts: list[str] = []
@@ -294,7 +302,8 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
             parts.append(f"Критерий 1 — {_n_proc(len(low1))} с низкими результатами в {format_school_year(y1)}: "
                          f"{_join(low1)}")
         if c2:
-            ev += [r for r in c2_evidence if r not in ev]
+            seen = set(ev)
+            ev += [r for r in c2_evidence if r not in seen]
             head = ("Критерий 2 — та же процедура с низким результатом в каждом из двух прошлых лет"
                     if s.variant == "same" else "Критерий 2 — низкие результаты в каждом из двух прошлых лет")
             by_year = [f"в {format_school_year(y)}: {_join([r for r in c2_evidence if r.year == y])}"
@@ -327,10 +336,11 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
     if st.status in (OK, RISK) and r1:
         absent = [p for p, y in missing if y == y1]
         if absent:  # "no low results" holds only for the procedures that have data
-            names = ", ".join(procedures.CATALOGUE[p].short_ru if p in procedures.CATALOGUE else p for p in absent)
+            names = _short_names(tuple(absent))
             parts.append(f"за {format_school_year(y1)} нет данных по {len(absent)} из {len(s.procedures)} процедур "
                          f"правила ({names}) — по ним школа не оценена")
-    small_evidence = [r for r in small if r in st.evidence]
+    in_evidence = set(st.evidence) if small else ()
+    small_evidence = [r for r in small if r in in_evidence]
     if small_evidence:
         parts.append(f"малая группа (менее {s.small_group} участников): {_join(small_evidence)}")
     if excluded:
@@ -338,7 +348,8 @@ def classify_school(school_id: int, rows: list[ProcedureResult], year: int, s: R
 
     # stably high results: results in both years, none above the low-share cap, quality where known
     if r1 and r2 and st.status in (OK, RISK) and not low1 and not low2:
-        cap_ok = all(at_most_pct(r.low_count, r.participants, s.high_max_low_pct) for r in r1 + r2)
+        cap = s.high_max_low_pct
+        cap_ok = all(r.low_count * 100 <= cap * r.participants for r in r1 + r2)      # at_most_pct
         with_marks = [r for r in r1 + r2 if r.quality is not None]
         q_ok = True
         if with_marks:

@@ -252,6 +252,12 @@ PLACEHOLDERS = {"", "нет", "-", "--", "—", "–", "н д", "нд", "нет 
 def clean_code(value: Any) -> str | None:
     """A code (ИНН, ОГРН, exam code, login) as text: spaces/NBSP removed, leading zeros kept, a whole
     number stored as a float printed without `.0`; placeholders (`нет`, `-`, `—`, empty, all zeros) -> None."""
+    if value is None:
+        return None
+    if type(value) is str and value.isascii() and value.isalnum():
+        # a plain code such as sch220206 or 2204001234 (the import service keys every row of a file with this):
+        # what the general path below gives, without normalising text
+        return None if value.lower() in PLACEHOLDERS or not value.strip("0") else value
     t = cell_text(value)
     if norm(t) in PLACEHOLDERS or t in PLACEHOLDERS:
         return None
