@@ -124,6 +124,14 @@ body:has([data-testid="stConnectionStatus"]) [role="dialog"]:not(:has([data-test
   [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; }}
   [data-testid="stColumn"] {{ min-width: min(100%, 11rem) !important; }}
 }}
+/* a static table (st.table) never runs past the page: it takes the width it has and long words wrap */
+[data-testid="stTableStyledTable"] {{ max-width: 100% !important; }}
+@media (max-width: 1000px) {{
+  [data-testid="stTableStyledTable"] {{ width: 100% !important; table-layout: fixed !important; }}
+}}
+[data-testid="stTableStyledTable"] td *, [data-testid="stTableStyledTable"] th *,
+[data-testid="stTableStyledTable"] td, [data-testid="stTableStyledTable"] th {{
+  white-space: normal !important; overflow-wrap: anywhere !important; min-width: 0 !important; }}
 </style>
 """
 
