@@ -1,15 +1,20 @@
-"""Time of each page's script run on the demo region, cold (fresh process caches) and cached (a rerun).
+"""Time of each page's script run, cold (caches cleared) and cached (a rerun), and the server's peak memory.
 
-    .venv/bin/python benchmarks/bench_pages.py [--db data/demo.duckdb]
+    .venv/bin/python benchmarks/bench_pages.py [--db data/demo.duckdb] [--repeat N] [--server] [--json]
 
-Uses Streamlit's AppTest (the real page scripts, the real DuckDB file copied to a temp dir), logged in as an
-admin through a session token, as the guard expects. Prints figures; asserts nothing.
+Uses Streamlit's AppTest (the real page scripts over a copy of the DuckDB file), logged in as an admin through a
+session token, as the guard expects. `--server` also starts `streamlit run app.py` over the copy, opens every
+page in Chromium (Playwright, as the browser tests do) and reads the server's peak RSS (VmHWM of
+/proc/<pid>/status) — without Chromium it reads the server's RSS after start and says so. Prints figures; asserts
+nothing. `--json` prints one JSON object instead (benchmarks/bench_national.py reads it).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -18,54 +23,159 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["overview", "identification", "school", "school?school", "upload", "settings", "users"]
+PASSWORD = "Bench-password-2026"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db", default=str(ROOT / "data" / "demo.duckdb"))
-    args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
-    db = tmp / "demo.duckdb"
-    src = Path(args.db)
-    if not src.exists():
-        from shnor.demo import build_demo
-        print(f"building the demo region in {db} …", flush=True)
-        build_demo(db)
-    else:
-        shutil.copy(src, db)
+def pages() -> list[str]:
+    """Every page script, and the school page with a ШНОР open (the drill-down link)."""
+    names = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
+    first = [n for n in ("overview", "identification", "school") if n in names]
+    return first + ["school?school"] + [n for n in names if n not in first]
+
+
+def vm_hwm_mb(pid: int | str = "self") -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def vm_rss_mb(pid: int | str = "self") -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def time_pages(db: Path, repeat: int, log) -> dict:
     os.environ["SHNOR_DB"] = str(db)
-
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")     # bare-mode warnings of every AppTest run
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from shnor.domain.permissions import SYSTEM
+    from shnor.read.analysis import compute_list
     from shnor.services import accounts
     from shnor.ui.db import get_store
 
     store = get_store()
     if accounts.get_user(store, "bench") is None:
-        accounts.add_user(store, SYSTEM, "bench", "admin", "Bench-password-2026")
+        accounts.add_user(store, SYSTEM, "bench", "admin", PASSWORD)
     user = accounts.get_user(store, "bench")
-    print(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
-    from shnor.read.analysis import compute_list
     lst = compute_list(store, max(store.results.years()) + 1)
-    a_shnor_login = lst.table[lst.table["status"] == "shnor"].iloc[0]["school_code"]
-    for page in PAGES:
-        st.cache_data.clear()
+    shnor = lst.rows_with_reasons(lst.statuses == "shnor")
+    a_shnor_login = shnor.iloc[0]["school_code"] if len(shnor) else None
+    out: dict[str, dict] = {}
+    log(f"{'page':16} {'cold, s':>8} {'cached, s':>10}")
+    for page in pages():
         name, _, param = page.partition("?")
-        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=300)
-        if param:  # the school page with a ШНОР school open (drill-down link)
-            at.query_params[param] = a_shnor_login
-        at.session_state["_shnor_token"] = accounts.create_session(store, user)
-        t0 = time.perf_counter()
-        at.run()
-        cold = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        at.run()
-        warm = time.perf_counter() - t0
-        err = " (exception!)" if at.exception else ""
-        print(f"{page:16} {cold:8.2f} {warm:10.2f}{err}", flush=True)
+        colds, warms, failed = [], [], False
+        for _ in range(repeat):
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=600)
+            if param and a_shnor_login:
+                at.query_params[param] = a_shnor_login
+            at.session_state["_shnor_token"] = accounts.create_session(store, user)
+            t0 = time.perf_counter()
+            at.run()
+            colds.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            at.run()
+            warms.append(time.perf_counter() - t0)
+            failed |= bool(at.exception)
+        cold, warm = statistics.median(colds), statistics.median(warms)
+        out[page] = {"cold": cold, "cached": warm, "exception": failed}
+        log(f"{page:16} {cold:8.2f} {warm:10.2f}{' (exception!)' if failed else ''}")
+    return out
+
+
+def server_peak(db: Path, log) -> dict:
+    """Peak RSS of a `streamlit run` server over `db` while every page is opened in Chromium."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+
+    with streamlit_server(db) as url:
+        port = url.rsplit(":", 1)[1]
+        pid = None
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    cmd = (proc / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"streamlit" in b" ".join(cmd) and f"--server.port={port}".encode() in cmd:
+                    pid = int(proc.name)
+        if pid is None:
+            return {"peak_rss_mb": None, "how": "server process not found"}
+        idle = vm_rss_mb(pid)
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "no Playwright: the server idle"}
+        if not Path(CHROMIUM).exists():
+            return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "no Chromium: the server idle"}
+        opened = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(600_000)
+            page.goto(url)
+            wait_idle(page, 600_000)
+            page.get_by_label("Логин").fill("bench")
+            page.get_by_label("Пароль").fill(PASSWORD)
+            page.get_by_role("button", name="Войти").click()
+            wait_idle(page, 600_000)
+            for name in [n for n in pages() if "?" not in n]:
+                t0 = time.perf_counter()
+                page.goto(f"{url}/{name}")
+                wait_idle(page, 600_000)
+                opened.append((name, round(time.perf_counter() - t0, 2), vm_rss_mb(pid)))
+                log(f"  server: {name:14} {opened[-1][1]:6.2f} s, RSS {opened[-1][2]:.0f} MB")
+            browser.close()
+        return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "Chromium opened every page",
+                "pages": opened}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default=str(ROOT / "data" / "demo.duckdb"))
+    ap.add_argument("--repeat", type=int, default=1, help="cold/cached pairs per page (median)")
+    ap.add_argument("--server", action="store_true", help="also the peak RSS of a streamlit server")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    log = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else \
+        (lambda text: print(text, flush=True))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    db = tmp / "bench.duckdb"
+    src = Path(args.db)
+    try:
+        if not src.exists():
+            from shnor.demo import build_demo
+            log(f"building the demo region in {db} …")
+            build_demo(db)
+        else:
+            shutil.copy(src, db)
+        result = {"db": str(src), "load": os.getloadavg(), "pages": time_pages(db, args.repeat, log),
+                  "bench_process_peak_rss_mb": vm_hwm_mb()}
+        if args.server:
+            import streamlit as st
+
+            from shnor.ui.db import get_store
+            get_store().close()              # one process holds a DuckDB file: the server opens it now
+            st.cache_resource.clear()
+            result["server"] = server_peak(db, log)
+            log(f"server peak RSS: {result['server'].get('peak_rss_mb') or 0:.0f} MB ({result['server']['how']})")
+        result["load_end"] = os.getloadavg()
+        if args.json:
+            print(json.dumps(result))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

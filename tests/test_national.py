@@ -258,7 +258,7 @@ def test_the_national_demo_is_a_four_level_tree_loaded_through_the_importers(nat
     store, nat, summary, _ = national
     terr = store.territories.list().set_index("name")
     assert summary["школ в реестре"] == 160 == len(store.schools.list())
-    assert summary["файлов загружено"] == 2 + 4 * len(YEARS2)       # two registries, the reports
+    assert summary["файлов загружено"] == 1 + 4 * len(YEARS2)       # the registry, the reports
     country = terr.loc["Российская Федерация"]
     assert country["kind"] == "country" and pd.isna(country["parent_id"])
     kinds = terr["kind"].value_counts().to_dict()
@@ -378,7 +378,7 @@ def test_the_national_files_are_the_same_bytes_for_the_same_seed(tmp_path):
     a = [p.read_bytes() for p, _ in write_national_files(nat, tmp_path / "a")]
     b = [p.read_bytes() for p, _ in write_national_files(generate_national(3, 90, ("01", "22"), (2023,)),
                                                            tmp_path / "b")]
-    assert a == b and len(a) == 2 + 4
+    assert a == b and len(a) == 1 + 4
 
 
 def test_counts_from_percentages_are_the_exact_decimal_ones():

@@ -2,6 +2,7 @@
 its baseline and the ratio.
 
     python -m shnor bench [--national DIR] [--repeat N] [--only import,report,identify,pages,demo] [--rebuild]
+                          [--previous REV]
 
 The benchmark lives in the repository (benchmarks/), not in the package: the command runs it with this
 interpreter and passes its output through. It prints figures and never fails on a slow machine; exit 2 only
@@ -36,6 +37,8 @@ def cmd_bench(args) -> int:
         cmd += ["--only", ",".join(only)]
     if args.rebuild:
         cmd.append("--rebuild")
+    if args.previous:
+        cmd += ["--previous", args.previous]
     done = subprocess.run(cmd, cwd=ROOT)
     if done.returncode != 0:
         raise Refused(f"замер прерван (код выхода {done.returncode}); подробности выше.")
@@ -50,4 +53,6 @@ def register(sub) -> None:
     b.add_argument("--repeat", type=int, default=5, help="повторов каждого замера (берётся медиана), по умолчанию 5")
     b.add_argument("--only", metavar="ЧАСТИ", help=f"только эти части через запятую: {', '.join(PARTS)}")
     b.add_argument("--rebuild", action="store_true", help="построить национальную базу заново и замерить сборку")
+    b.add_argument("--previous", metavar="REV", help="ревизия git, которую запустить рядом для столбца «было» "
+                   "(по умолчанию — цифры из задачи 11)")
     b.set_defaults(func=cmd_bench)

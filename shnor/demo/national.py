@@ -6,9 +6,11 @@ The territory tree has one more level than a region's: Российская Фе
 unique in the database, so a municipality whose name another region has already used carries its region in brackets.
 
 `generate_national(seed)` is pure and deterministic (numpy, no loop per pupil: results are drawn per school).
-`write_national_files(nat, out_dir)` writes what the federal centre receives, in the real layouts: each region's
-registry of schools (layout 5A, one workbook per region) and the ФИС ОКО report «Статистика по отметкам» of each
-ВПР work and year for the whole country (layout 2: Вся выборка, then each region, its municipalities and schools).
+`write_national_files(nat, out_dir)` writes what the federal centre receives, in the real layouts: the registry of
+the country's schools (layout 5A, one workbook, region by region) and the ФИС ОКО report «Статистика по отметкам» of
+each ВПР work and year for the whole country (layout 2: Вся выборка, then each region, its municipalities and
+schools). One registry rather than 85: the import service matches every file against every school of the database,
+so 85 registries cost 85 such passes.
 `build_national(db_path)` creates the tree and the targets (at every level) and loads the files through the same
 importers users use (shnor/demo/build.py `load_files`). The workbooks are written directly as OOXML (an
 openpyxl workbook of 40 000 rows takes a minute); the bytes are the same for the same seed.
@@ -361,8 +363,8 @@ REGISTRY_HEADER = ["Логин", "Краткое наименование", "П�
                    "Форма", "Местность"]
 
 
-def _registry_rows(nat: NationalDemo, region: NTerritory, members: np.ndarray) -> list[list]:
-    rows: list[list] = [[f"Реестр общеобразовательных организаций: {region.name}"],
+def _registry_rows(nat: NationalDemo, title: str, members: np.ndarray) -> list[list]:
+    rows: list[list] = [[f"Реестр общеобразовательных организаций: {title}"],
                         [f"по состоянию на 01.09.{nat.years[-1]}"], [], list(REGISTRY_HEADER)]
     t = nat.territories
     for i in members.tolist():
@@ -427,18 +429,17 @@ def report_rows(nat: NationalDemo, proc: str, year: int) -> list[list]:
 
 
 def write_national_files(nat: NationalDemo, out_dir) -> list[tuple[Path, "object"]]:
-    """The registries of the regions, then the country's report of each work and year, in import order, each with
-    the hints a user gives (none: the files say everything)."""
+    """The country's registry, then the country's report of each work and year, in import order, each with the
+    hints a user gives (none: the files say everything)."""
     from shnor.importing.model import Hints
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, Hints]] = []
     region_of_school = np.array([nat.territories[m].region for m in nat.municipality.tolist()])
-    for region in nat.regions():
-        members = np.flatnonzero(region_of_school == region.region)
-        path = out_dir / f"reestr_oo_{region.region}.xlsx"
-        write_xlsx(path, "Реестр ОО", _registry_rows(nat, region, members), bold_rows={4})
-        files.append((path, Hints()))
+    order = np.concatenate([np.flatnonzero(region_of_school == r.region) for r in nat.regions()])
+    path = out_dir / "reestr_oo_rf.xlsx"
+    write_xlsx(path, "Реестр ОО", _registry_rows(nat, COUNTRY_NAME, order), bold_rows={4})
+    files.append((path, Hints()))
     for year in nat.years:
         for proc in VPR_WORKS:
             path = out_dir / f"vpr{year + 1}_{_TAGS[proc]}_rf_statistika_po_otmetkam.xlsx"
