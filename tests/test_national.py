@@ -398,3 +398,16 @@ def test_counts_from_percentages_are_the_exact_decimal_ones():
         cases.append((rng.randint(1, 400), (2 * rng.randint(0, d // 2) + 1) * 50 / d))   # exact halves
     for n, p in cases:
         assert count_from_percent(n, p) == round_half_up(Decimal(n) * Decimal(str(p)) / Decimal(100)), (n, p)
+
+
+def test_the_gaps_of_every_school_are_known_without_wording_reasons(monkeypatch):
+    from shnor.domain import rule
+    res, ids, settings = _random_case(9)
+    expected = _reference(res, ids, Y, settings)
+    calls: list[int] = []
+    real = rule.classify_school
+    monkeypatch.setattr(rule, "classify_school", lambda sid, *a, **k: calls.append(sid) or real(sid, *a, **k))
+    ident = identify_shnor(res, pd.DataFrame({"id": ids}), Y, settings)
+    assert [s.missing for s in ident.statuses] == [s.missing for s in expected] and calls == []
+    assert [s.reasons for s in ident.statuses] == [s.reasons for s in expected]    # then the rest, once each
+    assert sorted(calls) == sorted(ids)

@@ -135,11 +135,21 @@ class _LazyStatus(SchoolStatus):
         for f in _LAZY_FIELDS:
             self.__dict__.setdefault(f, getattr(full, f))
 
+    def _load_missing(self) -> None:
+        """Only the (procedure, year) without a result, as classify_school lists them: no reasons worded."""
+        ident = self.__dict__["_ident"]
+        s, y1, y2 = ident.settings, ident.year - 1, ident.year - 2
+        present = ident._rows.pairs(self.__dict__["school_id"])
+        self.__dict__["missing"] = [(p, y) for y in (y1, y2) for p in s.procedures if (p, y) not in present]
+
 
 def _lazy_field(name: str) -> property:
     def get(self):
         if name not in self.__dict__:
-            self._load()
+            if name == "missing":       # wanted for every school (the list's gaps): cheap, on its own
+                self._load_missing()
+            else:
+                self._load()
         return self.__dict__[name]
 
     def put(self, value) -> None:
@@ -233,6 +243,15 @@ class _SchoolRows:
         pidx, year, part, low, quality = self._lists
         return [ProcedureResult(names[pidx[i]], year[i], part[i], low[i], None if quality[i] < 0 else quality[i])
                 for i in range(lo, hi)]
+
+    def pairs(self, school_id: int) -> set[tuple[str, int]]:
+        """The (procedure, year) a school has a result of (excluded results too)."""
+        if self._where is None:
+            self.of(school_id)
+        lo, hi = self._where.get(school_id, (0, 0))
+        names = self.names
+        pidx, year = self._lists[0], self._lists[1]
+        return {(names[pidx[i]], year[i]) for i in range(lo, hi)}
 
 
 def _int_column(frame: pd.DataFrame, name: str) -> np.ndarray:
