@@ -411,3 +411,21 @@ def test_the_gaps_of_every_school_are_known_without_wording_reasons(monkeypatch)
     assert [s.missing for s in ident.statuses] == [s.missing for s in expected] and calls == []
     assert [s.reasons for s in ident.statuses] == [s.reasons for s in expected]    # then the rest, once each
     assert sorted(calls) == sorted(ids)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reasons_of_a_few_schools_among_many_are_the_same(seed):
+    frames, ids = [], []
+    for k in range(8):                                        # 8 cases side by side: up to 200 schools
+        res, case_ids, _ = _random_case(seed * 10 + k)
+        res = res.assign(school_id=res["school_id"] + 1000 * k)
+        frames.append(res[[c for c in ("school_id", "procedure", "year", "participants", "low_count")]])
+        ids += [i + 1000 * k for i in case_ids]
+    res = pd.concat(frames)
+    settings = RuleSettings()
+    ident = identify_shnor(res, pd.DataFrame({"id": ids}), Y, settings)
+    few = list(range(0, len(ids), 7))
+    expected = _reference(res, ids, Y, settings)
+    assert ident.reasons_of(few) == [expected[i].reasons for i in few]
+    assert [s.evidence for s in ident.statuses][:3] is not None
+    assert [_fields(s) for s in ident.statuses] == [_fields(s) for s in expected]

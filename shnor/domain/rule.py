@@ -204,7 +204,13 @@ class Identification:
 
     def reasons_of(self, positions) -> list[str]:
         """The reasons of the schools at these positions (of `schools`), built only for them."""
-        return [self._full(int(i)).reasons for i in positions]
+        positions = [int(i) for i in positions]
+        todo = [i for i in positions if i not in self._full_cache]
+        if todo and len(todo) < len(self._ids) // 4:     # a few: their rows are taken out alone
+            rows = self._rows.of_many([self._ids[i] for i in todo])
+            for i, r in zip(todo, rows):
+                self._full_cache[i] = classify_school(self._ids[i], r, self.year, self.settings)
+        return [self._full(i).reasons for i in positions]
 
     def frame(self, reasons: bool = True) -> pd.DataFrame:
         """One row per school: school_id, status, status_ru, criteria, reasons, stably_high, low_count_y1,
@@ -243,6 +249,22 @@ class _SchoolRows:
         pidx, year, part, low, quality = self._lists
         return [ProcedureResult(names[pidx[i]], year[i], part[i], low[i], None if quality[i] < 0 else quality[i])
                 for i in range(lo, hi)]
+
+    def of_many(self, school_ids: list[int]) -> list[list[ProcedureResult]]:
+        """`of` for some schools: their slices found at once, only their rows turned into objects."""
+        ids = np.asarray(school_ids, dtype=np.int64)
+        lo = np.searchsorted(self.sid, ids).tolist()
+        hi = np.searchsorted(self.sid, ids, side="right").tolist()
+        take = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if ids.size else np.zeros(0, dtype=int)
+        pidx, year, part, low, quality = (c[take].tolist() for c in self._cols)
+        names = self.names
+        out, k = [], 0
+        for a, b in zip(lo, hi):
+            n = b - a
+            out.append([ProcedureResult(names[pidx[i]], year[i], part[i], low[i], None if quality[i] < 0 else quality[i])
+                        for i in range(k, k + n)])
+            k += n
+        return out
 
     def pairs(self, school_id: int) -> set[tuple[str, int]]:
         """The (procedure, year) a school has a result of (excluded results too)."""
