@@ -276,6 +276,15 @@ class _SchoolRows:
         return {(names[pidx[i]], year[i]) for i in range(lo, hi)}
 
 
+def _positions(column: pd.Series, names: list[str]) -> np.ndarray:
+    """Each value's place in `names` (the rule's procedures; every value is one of them): through the column's few
+    distinct values, not value by value."""
+    cat = column.astype("category")
+    codes = cat.cat.codes.to_numpy()
+    where = pd.Index(names).get_indexer(cat.cat.categories)
+    return where[codes].astype(np.int64)
+
+
 def _int_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name]).to_numpy(dtype=np.int64)
 
@@ -435,7 +444,7 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int,
     # procedures as their place among the settings' procedures (each listed once; a repeat weighs more)
     weight = {p: procs.count(p) for p in procs}
     names = list(weight)
-    pidx = pd.Index(names).get_indexer(r["procedure"]).astype(np.int64) if len(r) else yr
+    pidx = _positions(r["procedure"], names) if len(r) else yr
     rows = _SchoolRows(sid, names, pidx, yr, part, low, quality)
 
     def count(mask) -> np.ndarray:
