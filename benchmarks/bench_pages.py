@@ -95,7 +95,7 @@ def time_pages(db: Path, repeat: int, log) -> dict:
     return out
 
 
-def server_peak(db: Path, log) -> dict:
+def server_peak(db: Path, log, limit: float = 300) -> dict:
     """Peak RSS of a `streamlit run` server over `db` while every page is opened in Chromium."""
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
@@ -120,26 +120,42 @@ def server_peak(db: Path, log) -> dict:
             return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "no Playwright: the server idle"}
         if not Path(CHROMIUM).exists():
             return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "no Chromium: the server idle"}
-        opened = []
+        opened, waited_out = [], []
+
+        def idle_within(page, seconds: float) -> bool:
+            try:
+                wait_idle(page, seconds * 1000)
+                return True
+            except Exception:            # a page still running after the limit: its memory counts all the same
+                return False
+
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(600_000)
+            page.set_default_timeout(limit * 1000)
             page.goto(url)
-            wait_idle(page, 600_000)
+            idle_within(page, limit)
             page.get_by_label("Логин").fill("bench")
             page.get_by_label("Пароль").fill(PASSWORD)
             page.get_by_role("button", name="Войти").click()
-            wait_idle(page, 600_000)
+            ok = idle_within(page, limit)
+            log(f"  server: login, RSS {vm_rss_mb(pid):.0f} MB" + ("" if ok else f" (still running after {limit} s)"))
             for name in [n for n in pages() if "?" not in n]:
                 t0 = time.perf_counter()
-                page.goto(f"{url}/{name}")
-                wait_idle(page, 600_000)
+                try:
+                    page.goto(f"{url}/{name}")
+                    ok = idle_within(page, limit)
+                except Exception:
+                    ok = False
                 opened.append((name, round(time.perf_counter() - t0, 2), vm_rss_mb(pid)))
-                log(f"  server: {name:14} {opened[-1][1]:6.2f} s, RSS {opened[-1][2]:.0f} MB")
+                if not ok:
+                    waited_out.append(name)
+                log(f"  server: {name:14} {opened[-1][1]:6.2f} s, RSS {opened[-1][2]:.0f} MB"
+                    + ("" if ok else f" (still running after {limit} s)"))
             browser.close()
-        return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": "Chromium opened every page",
-                "pages": opened}
+        how = "Chromium opened every page" + (f"; still running after {limit} s: {', '.join(waited_out)}"
+                                              if waited_out else "")
+        return {"peak_rss_mb": vm_hwm_mb(pid), "idle_rss_mb": idle, "how": how, "pages": opened}
 
 
 def main() -> None:
@@ -147,6 +163,7 @@ def main() -> None:
     ap.add_argument("--db", default=str(ROOT / "data" / "demo.duckdb"))
     ap.add_argument("--repeat", type=int, default=1, help="cold/cached pairs per page (median)")
     ap.add_argument("--server", action="store_true", help="also the peak RSS of a streamlit server")
+    ap.add_argument("--server-only", action="store_true", help="only the server's peak RSS (no AppTest timings)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     log = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else \
@@ -161,14 +178,24 @@ def main() -> None:
             build_demo(db)
         else:
             shutil.copy(src, db)
-        result = {"db": str(src), "load": os.getloadavg(), "pages": time_pages(db, args.repeat, log),
+        result = {"db": str(src), "load": os.getloadavg(),
+                  "pages": {} if args.server_only else time_pages(db, args.repeat, log),
                   "bench_process_peak_rss_mb": vm_hwm_mb()}
-        if args.server:
-            import streamlit as st
+        if args.server or args.server_only:
+            if not args.server_only:
+                import streamlit as st
 
-            from shnor.ui.db import get_store
-            get_store().close()              # one process holds a DuckDB file: the server opens it now
-            st.cache_resource.clear()
+                from shnor.ui.db import get_store
+                get_store().close()          # one process holds a DuckDB file: the server opens it now
+                st.cache_resource.clear()
+            else:                            # the server's bench user
+                from shnor.domain.permissions import SYSTEM
+                from shnor.services import accounts
+                from shnor.store import Store
+                store = Store.open(db)
+                if accounts.get_user(store, "bench") is None:
+                    accounts.add_user(store, SYSTEM, "bench", "admin", PASSWORD)
+                store.close()
             result["server"] = server_peak(db, log)
             log(f"server peak RSS: {result['server'].get('peak_rss_mb') or 0:.0f} MB ({result['server']['how']})")
         result["load_end"] = os.getloadavg()

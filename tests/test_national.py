@@ -274,8 +274,7 @@ def test_the_national_demo_is_a_four_level_tree_loaded_through_the_importers(nat
     assert len(store.results.list()) > 100
 
 
-def test_an_unbound_user_sees_the_whole_country(national, tmp_path):
-    import subprocess
+def test_an_unbound_user_sees_the_whole_country(national):
     store, nat, _, tmp = national
     from shnor.read.analysis import compute_list
     lst = compute_list(store, YEARS2[-1] + 1)
@@ -429,3 +428,23 @@ def test_reasons_of_a_few_schools_among_many_are_the_same(seed):
     assert ident.reasons_of(few) == [expected[i].reasons for i in few]
     assert [s.evidence for s in ident.statuses][:3] is not None
     assert [_fields(s) for s in ident.statuses] == [_fields(s) for s in expected]
+
+
+def test_a_pickled_list_carries_its_reasons_and_rebuilds_the_rest(tmp_path):
+    """st.cache_data pickles a page's list: the copy has every reason (never worded again at a rerun) and its
+    statuses, evidence and rows come back the same."""
+    import pickle
+
+    from smalldb import build_small_db
+
+    from shnor.read.analysis import compute_list
+    from shnor.store import Store
+    build_small_db(tmp_path / "s.duckdb")
+    store = Store.open(tmp_path / "s.duckdb")
+    lst = compute_list(store, 2024)
+    copy = pickle.loads(pickle.dumps(lst))
+    assert copy._filled and copy.identification._full_cache == {}
+    pd.testing.assert_frame_equal(copy.table, lst.table)
+    assert [_fields(s) for s in copy.identification.statuses] == [_fields(s) for s in lst.identification.statuses]
+    assert (copy.shnor_count, copy.school_count, copy.coverage) == (lst.shnor_count, lst.school_count, lst.coverage)
+    store.close()

@@ -181,6 +181,13 @@ class Identification:
         self._full_cache: dict[int, SchoolStatus] = {}
         self._statuses: list[SchoolStatus] | None = None
 
+    def __getstate__(self) -> dict:
+        """Pickled (a page's cached list) without what is rebuilt on use: the statuses, the worded classifications
+        and the rows' lookup (st.cache_data unpickles the whole object at every rerun)."""
+        state = dict(self.__dict__)
+        state["_full_cache"], state["_statuses"] = {}, None
+        return state
+
     @property
     def statuses(self) -> list[SchoolStatus]:
         if self._statuses is None:
@@ -237,6 +244,19 @@ class _SchoolRows:
         self._cols = (pidx[order], year[order], part[order], low[order], quality[order])
         self._lists: tuple | None = None
         self._where: dict[int, tuple[int, int]] | None = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_lists"] = state["_where"] = None
+        # narrower numbers for the pickle: years, counts and marks fit in 32 bits, the procedure in 8
+        state["sid"] = self.sid.astype(np.int32)
+        state["_cols"] = tuple(c.astype(np.int8 if k == 0 else np.int32) for k, c in enumerate(self._cols))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.sid = self.sid.astype(np.int64)
+        self._cols = tuple(c.astype(np.int64) for c in self._cols)
 
     def of(self, school_id: int) -> list[ProcedureResult]:
         if self._where is None:       # first use: each school's slice and the columns as lists, once

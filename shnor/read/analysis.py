@@ -64,6 +64,11 @@ class ListResult:
         return (f"ListResult(year={self.year}, territory_id={self.territory_id}, schools={self.school_count}, "
                 f"shnor={self.shnor_count})")
 
+    def __getstate__(self) -> dict:
+        """A pickled list (st.cache_data) carries its reasons: a cached list is never worded again at each rerun."""
+        self.table
+        return dict(self.__dict__)
+
     @property
     def table(self) -> pd.DataFrame:
         if not self._filled:
