@@ -118,11 +118,11 @@ def test_a_list_words_reasons_for_the_rows_shown_and_the_whole_table_when_read(t
     store = Store.open(tmp_path / "s.duckdb")
     lst = compute_list(store, 2024)
     assert lst.shnor_count == 3 and lst.school_count == 15 and lst.coverage.schools == 15
-    assert lst.identification._full_cache == {}                 # counts and coverage word nothing
+    assert lst.identification._reasons == {}                    # counts and coverage word nothing
     shown = lst.rows_with_reasons(lst.statuses == "shnor")
     assert sorted(shown["id"]) == sorted(ids[n] for n in (1, 2, 12))
     assert all(r.startswith("Критерий") for r in shown["reasons"])
-    assert len(lst.identification._full_cache) == 3
+    assert len(lst.identification._reasons) == 3
     table = lst.table                                            # read whole: every reason worded
     assert table["reasons"].map(len).gt(0).all()
     assert table.loc[table["status"] == "shnor", "reasons"].tolist() == shown["reasons"].tolist()
@@ -443,7 +443,7 @@ def test_a_pickled_list_carries_its_reasons_and_rebuilds_the_rest(tmp_path):
     store = Store.open(tmp_path / "s.duckdb")
     lst = compute_list(store, 2024)
     copy = pickle.loads(pickle.dumps(lst))
-    assert copy._filled and copy.identification._full_cache == {}
+    assert copy._filled and copy.identification._full_cache == {} == copy.identification._reasons
     pd.testing.assert_frame_equal(copy.table, lst.table)
     assert [_fields(s) for s in copy.identification.statuses] == [_fields(s) for s in lst.identification.statuses]
     assert (copy.shnor_count, copy.school_count, copy.coverage) == (lst.shnor_count, lst.school_count, lst.coverage)

@@ -178,14 +178,15 @@ class Identification:
         self._ids = school_ids                  # per position (schools' order)
         self._t = table                         # per position: status, criteria label, flags, counts
         self._rows = rows
-        self._full_cache: dict[int, SchoolStatus] = {}
+        self._full_cache: dict[int, SchoolStatus] = {}     # position -> a status with its evidence and reasons
+        self._reasons: dict[int, str] = {}                   # position -> reasons worded for a list
         self._statuses: list[SchoolStatus] | None = None
 
     def __getstate__(self) -> dict:
         """Pickled (a page's cached list) without what is rebuilt on use: the statuses, the worded classifications
         and the rows' lookup (st.cache_data unpickles the whole object at every rerun)."""
         state = dict(self.__dict__)
-        state["_full_cache"], state["_statuses"] = {}, None
+        state["_full_cache"], state["_reasons"], state["_statuses"] = {}, {}, None
         return state
 
     @property
@@ -210,14 +211,19 @@ class Identification:
         return [s for s in self.statuses if s.status == SHNOR]
 
     def reasons_of(self, positions) -> list[str]:
-        """The reasons of the schools at these positions (of `schools`), built only for them."""
+        """The reasons of the schools at these positions (of `schools`), built only for them. Only the sentences
+        are kept (the classifications behind them are rebuilt if a status is asked for its evidence)."""
         positions = [int(i) for i in positions]
-        todo = [i for i in positions if i not in self._full_cache]
-        if todo and len(todo) < len(self._ids) // 4:     # a few: their rows are taken out alone
-            rows = self._rows.of_many([self._ids[i] for i in todo])
-            for i, r in zip(todo, rows):
-                self._full_cache[i] = classify_school(self._ids[i], r, self.year, self.settings)
-        return [self._full(i).reasons for i in positions]
+        known = self._reasons
+        full = self._full_cache
+        todo = [i for i in positions if i not in known and i not in full]
+        if todo:
+            ids = [self._ids[i] for i in todo]
+            rows = (self._rows.of_many(ids) if len(todo) < len(self._ids) // 4     # a few: their rows alone
+                    else (self._rows.of(sid) for sid in ids))
+            for i, sid, r in zip(todo, ids, rows):
+                known[i] = classify_school(sid, r, self.year, self.settings).reasons
+        return [full[i].reasons if i in full else known[i] for i in positions]
 
     def frame(self, reasons: bool = True) -> pd.DataFrame:
         """One row per school: school_id, status, status_ru, criteria, reasons, stably_high, low_count_y1,
