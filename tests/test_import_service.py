@@ -367,7 +367,7 @@ def test_an_unbound_methodist_adds_a_territory_with_an_event(store, tmp_path):
     assert rep.status == "stored" and rep.new_territories == ["Новый район"] and "новых территорий: 1" in rep.summary_ru()
     [added] = [a for a in audit(store, events.TERRITORY_ADDED) if a.get("batch") == rep.batch_id]
     assert added["territory"] == "Новый район" and added["territory_id"] == store.territories.find("Новый район")
-    assert added["parent_id"] == store.territories.region_id()
+    assert added["parent_id"] == store.territories.root_id()
 
 
 def test_roles_without_import_rights_are_refused_before_anything(store, tmp_path):

@@ -232,15 +232,6 @@ def test_a_skipped_or_unused_child_is_stopped(tmp_path, sandbox_state):
 TWO_REGIONS = ("22", "42")
 YEARS2 = (2022, 2023)
 
-# What the tree needs from files this work does not own (left to their owners, see the report of issue 11):
-ROOT_IS_REGION = ("store/territories.py region_id() is the first territory of kind «region»: in a national tree "
-                  "it must be the root (the country); a user bound to that region is taken as unbound")
-DB_REGION_IS_FIRST = ("services/imports.py _region_of_database reads one region: a file of any other region of the "
-                      "tree is called foreign; it should compare with every region of the tree")
-TARGET_FALLS_TO_ROOT = ("store/settings.py TargetRepo.for_year falls back from a territory straight to the root: "
-                        "a district without a target should take its municipality's, then its region's")
-
-
 @pytest.fixture(scope="module")
 def national(tmp_path_factory):
     from shnor.demo.national import build_national, generate_national
@@ -302,7 +293,6 @@ def test_a_user_bound_to_the_second_region_sees_only_it(national):
     assert lst.school_count > 0 and {c[3:5] for c in lst.table["school_code"]} == {"42"}
 
 
-@pytest.mark.xfail(strict=True, reason=ROOT_IS_REGION)
 def test_a_user_bound_to_the_first_region_sees_only_it(national):
     store, nat, _, _ = national
     user = _bound(store, nat.regions()[0].name)
@@ -322,7 +312,6 @@ def test_targets_can_be_set_at_every_level(national):
     assert [store.targets.own(one[k], year) for k in ("region", "municipality", "district")] == [0.06, 0.07, 0.08]
 
 
-@pytest.mark.xfail(strict=True, reason=TARGET_FALLS_TO_ROOT)
 def test_a_district_without_a_target_takes_its_municipalitys(national):
     from shnor.domain.permissions import SYSTEM
     from shnor.services.settings import set_targets
@@ -361,7 +350,6 @@ def test_a_file_of_the_first_region_of_the_tree_is_not_foreign(national):
     assert rep.foreign is None
 
 
-@pytest.mark.xfail(strict=True, reason=DB_REGION_IS_FIRST)
 def test_a_file_of_another_region_of_the_tree_is_not_foreign(national):
     from shnor.domain.permissions import SYSTEM
     from shnor.services.imports import import_file
@@ -448,3 +436,14 @@ def test_a_pickled_list_carries_its_reasons_and_rebuilds_the_rest(tmp_path):
     assert [_fields(s) for s in copy.identification.statuses] == [_fields(s) for s in lst.identification.statuses]
     assert (copy.shnor_count, copy.school_count, copy.coverage) == (lst.shnor_count, lst.school_count, lst.coverage)
     store.close()
+
+
+def test_the_whole_tree_is_called_the_country_in_headings(national):
+    store, nat, _, _ = national
+    root = store.territories.root_id()
+    assert store.territories.sql.scalar("SELECT kind FROM territories WHERE id = ?", [root]) == "country"
+    assert store.territories.title(None) == f"вся страна ({store.territories.name(root)})"
+    assert store.territories.title(root) == store.territories.title(None)
+    first = nat.regions()[0].name
+    assert store.territories.title(store.territories.find(first)) == first
+    assert set(store.territories.region_codes()) == set(TWO_REGIONS)

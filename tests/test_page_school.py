@@ -208,7 +208,7 @@ def test_bound_users_territory_in_the_empty_message_is_text(small_db):
     path, ids = small_db
     store = Store.open(path)
     with store.unit("test") as u:
-        tid = u.territories.add("Пустой район", parent_id=u.territories.region_id())
+        tid = u.territories.add("Пустой район", parent_id=u.territories.root_id())
         u.record(events.TERRITORY_ADDED, id=tid, name="Пустой район")
     store.close()
     make_hostile(path, ids[1], territory="Пустой район")

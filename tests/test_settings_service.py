@@ -261,7 +261,7 @@ def test_cli_school_list_is_limited_to_the_users_territory(tmp_path, capsys):
     path = tmp_path / "s.duckdb"
     store = build(path)[0]
     with store.unit("test") as u:
-        south = u.territories.add("Южный район", parent_id=u.territories.region_id())
+        south = u.territories.add("Южный район", parent_id=u.territories.root_id())
         u.sql.run("INSERT INTO schools (login_key, fisoko_login, short_name, territory_id, school_type, active_to) "
                   "VALUES ('S420009', 'sch420009', '=HYPERLINK(\"http://evil.example\")', ?, 'ООШ', 2022)", [south])
         u.record(events.IMPORT_STORED, batch=0)

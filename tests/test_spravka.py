@@ -184,7 +184,7 @@ def test_no_previous_list_and_no_results(small, tmp_path):
 def test_territory_without_schools(small, tmp_path):
     store, _ = small
     with store.unit("test") as u:
-        u.territories.add("Пустой район", parent_id=store.territories.region_id())
+        u.territories.add("Пустой район", parent_id=store.territories.root_id())
         u.record(events.TERRITORY_ADDED, territory="Пустой район")
     info = write_spravka(store, SYSTEM, 2024, None, tmp_path / "r.docx", today=TODAY)
     text = "\n".join(read_doc(info.path)[0])

@@ -64,7 +64,7 @@ def territory_arg(store: Store, actor: User, name: str | None) -> int | None:
     if tid is None:
         known = ", ".join(store.territories.list()["name"].head(12))
         raise Refused(f"территория «{name}» не найдена." + (f" Известные территории: {known}." if known else ""))
-    if tid == store.territories.region_id():
+    if tid == store.territories.root_id():
         tid = None
     try:
         require(actor, Action.READ, tid)

@@ -50,7 +50,7 @@ NONE = Actual(None, None, "нет значения")
 
 def normalise_territory(store: Store, territory_id: int | None) -> int | None:
     """The region's own territory row and «no territory» are the same: the whole region (None)."""
-    if territory_id is None or int(territory_id) == (store.territories.region_id() or -1):
+    if territory_id is None or int(territory_id) == (store.territories.root_id() or -1):
         return None
     return int(territory_id)
 

@@ -313,7 +313,7 @@ def _comparison_level(store: Store, lst: ListResult) -> tuple[pd.DataFrame, str,
     """The rows of `lst.table` to compare, the column keying a territory, its name column and the parent
     territory whose children are compared (None: the region's municipalities)."""
     t = lst.table
-    region = lst.territory_id is None or lst.territory_id == store.territories.region_id()
+    region = lst.territory_id is None or lst.territory_id == store.territories.root_id()
     if region:
         return t, "territory_id", "territory", None
     sch = lst.schools.set_index("id")["district_id"]
@@ -352,7 +352,7 @@ def empty_territories(store: Store, lst: ListResult) -> list[str]:
     no verdict."""
     t, key, _, parent = _comparison_level(store, lst)
     terr = store.territories.list()
-    parent = store.territories.region_id() if parent is None else parent
+    parent = store.territories.root_id() if parent is None else parent
     if parent is None:
         return []
     children = terr[(terr["parent_id"] == parent) & (terr["kind"] != "region")]

@@ -89,10 +89,8 @@ def _safe_file_part(text: str) -> str:
 
 
 def territory_title(store: Store, territory_id: int | None) -> str:
-    if territory_id is not None:
-        return store.territories.name(territory_id) or f"территория {territory_id}"
-    region = store.territories.name(store.territories.region_id())
-    return f"Весь регион ({region})" if region else "Весь регион"
+    title = store.territories.title(territory_id)
+    return title[:1].upper() + title[1:]
 
 
 def _full_names(store: Store, territory_id: int | None) -> dict[int, str]:

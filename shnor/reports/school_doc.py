@@ -601,7 +601,7 @@ def write_interview_pack(store: Store, user: User, list_year: int, territory_id:
     today = today or dt.date.today()
     shared = _Shared(store, user, int(list_year), settings)
     shared._lists[tid] = compute_list(store, int(list_year), tid, settings)
-    region = store.territories.region_id()
+    region = store.territories.root_id()
     where = store.territories.name(tid if tid is not None else region) if (tid or region) is not None else None
     where = D.clean_text(where) or "весь регион"
     year = format_school_year(int(list_year))

@@ -85,10 +85,7 @@ class SpravkaInfo:
 # ---------------------------------------------------------------------------------------------------------------
 # names and figures
 def territory_title(store, territory_id: int | None) -> str:
-    if territory_id is not None:
-        return store.territories.name(territory_id) or f"территория {territory_id}"
-    region = store.territories.name(store.territories.region_id())
-    return f"весь регион ({region})" if region else "весь регион"
+    return store.territories.title(territory_id)
 
 
 def _previous(ov: OverviewData) -> tuple[str, float | None, int | None, int | None]:

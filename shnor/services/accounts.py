@@ -74,7 +74,7 @@ def resolve_territory(store: Store, territory: str | int | None) -> int | None:
     if tid is None:
         known = ", ".join(store.territories.list()["name"].head(12))
         raise AccountError(f"Территория «{territory}» не найдена." + (f" Известные территории: {known}." if known else ""))
-    return None if tid == store.territories.region_id() else tid
+    return None if tid == store.territories.root_id() else tid
 
 
 def get_user(store: Store, name: str) -> User | None:

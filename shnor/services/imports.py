@@ -294,7 +294,7 @@ class _Territories:
         if tid is not None:
             return tid
         if parent_id is None:
-            parent_id = self.u.territories.region_id()
+            parent_id = self.u.territories.root_id()
         tid = self.u.territories.add(name, kind=kind, parent_id=parent_id)
         self.created[name] = tid
         self.u.record(events.TERRITORY_ADDED, territory_id=tid, territory=self.u.territories.name(tid), kind=kind,
@@ -630,18 +630,15 @@ def _region_of_file(parsed: ParsedFile, refs: list[SchoolRef]) -> tuple[str | No
     return code, regions.name_of(code)
 
 
-def _region_of_database(u, matcher: SchoolMatcher) -> tuple[str | None, str | None]:
-    """(region code, name) of the database: its territory of kind «region», else most of its schools' logins."""
-    terr = u.territories.list()
-    region = terr[terr["kind"] == "region"]
-    name = str(region.iloc[0]["name"]) if not region.empty else None
-    code = None
-    if not region.empty:
-        raw_code = region.iloc[0]["code"]
-        code = regions.code_of_territory(raw_code if isinstance(raw_code, str) else None) \
-            or regions.code_of_territory(name)
-    code = code or regions.most_common(regions.code_of_login(k) for k in matcher.by_login)
-    return code, name or regions.name_of(code)
+def _regions_of_database(u, matcher: SchoolMatcher) -> tuple[set[str], str | None]:
+    """(region codes, name) of the database: every region of its tree (the name of the root: the region, or the
+    country of a national database), else the region of most of its schools' logins."""
+    codes = u.territories.region_codes()
+    name = u.territories.name(u.territories.root_id())
+    if not codes:
+        code = regions.most_common(regions.code_of_login(k) for k in matcher.by_login)
+        return ({code} if code else set()), name or regions.name_of(code)
+    return set(codes), name
 
 
 def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: _Territories) -> ForeignFile | None:
@@ -661,8 +658,8 @@ def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: 
         known[ident] = known.get(ident, False) or sid is not None
     schools, unknown = len(known), sum(1 for k in known.values() if not k)
     file_code, file_name = _region_of_file(parsed, refs)
-    db_code, db_name = _region_of_database(u, matcher)
-    differs = bool(file_code and db_code and file_code != db_code)
+    db_codes, db_name = _regions_of_database(u, matcher)
+    differs = bool(file_code and db_codes and file_code not in db_codes)
     sizeable = unknown >= FOREIGN_MIN_UNKNOWN and unknown * 100 >= FOREIGN_REGISTRY_PCT * len(matcher.places)
     if not schools or not (differs or (unknown * 2 > schools and sizeable)):
         return None

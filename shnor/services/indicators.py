@@ -62,7 +62,7 @@ def _school_place(store: Store, school_id: int) -> tuple[int, int]:
 
 def _territory(store: Store, territory_id: int | None) -> int | None:
     """None and the region's own row are the whole region; any other id must exist."""
-    if territory_id is None or int(territory_id) == (store.territories.region_id() or -1):
+    if territory_id is None or int(territory_id) == (store.territories.root_id() or -1):
         return None
     if not store.territories.exists(int(territory_id)):
         raise IndicatorError(f"Территории с номером {territory_id} нет: значение не сохранено.")
@@ -159,7 +159,7 @@ def _resolve_rows(store: Store, user: User, rows: list[TemplateRow], file_name: 
                      r.inn):
             if not pd.isna(code) and str(code).strip():
                 by_code.setdefault(str(code).strip().lower(), entry)
-    region = store.territories.region_id()
+    region = store.territories.root_id()
     region_names = {ind_.REGION_ROW.lower()} | ({str(store.territories.name(region)).lower()} if region else set())
     out, issues = [], []
 

@@ -41,8 +41,16 @@ class TargetRepo:
         return None if v is None else float(v)
 
     def for_year(self, territory_id: int | None, year: int) -> float | None:
-        """The target for a territory and year; a territory without its own target uses the region's."""
-        for tid in ([territory_id, None] if territory_id is not None else [None]):
+        """The target for a territory and year; a territory without its own target takes its parent's (a district
+        its municipality's, then its region's), and the root's (territory None) last."""
+        chain: list[int | None] = []
+        if territory_id is not None:
+            rows = self.sql.rows("WITH RECURSIVE up(id, parent_id, depth) AS ("
+                                 "SELECT id, parent_id, 0 FROM territories WHERE id = ? UNION ALL "
+                                 "SELECT t.id, t.parent_id, up.depth + 1 FROM territories t JOIN up ON t.id = up.parent_id "
+                                 "WHERE up.depth < 10) SELECT id FROM up ORDER BY depth", [int(territory_id)])
+            chain = [int(r[0]) for r in rows] or [int(territory_id)]
+        for tid in chain + [None]:
             v = self.own(tid, year)
             if v is not None:
                 return v

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from shnor.domain import regions
 from shnor.domain.codes import norm_name
 from shnor.store import dialect
 
@@ -55,10 +56,10 @@ class TerritoryRepo:
 
     def add(self, name: str, kind: str = "municipality", parent_id: int | None = None, code: str | None = None,
             short_name: str | None = None) -> int:
-        """A new territory (a write: inside a unit). The parent defaults to the region."""
+        """A new territory (a write: inside a unit). The parent defaults to the root."""
         raw, code = self.split_name(name, code)
         if parent_id is None and kind != "region":
-            parent_id = self.region_id()
+            parent_id = self.root_id()
         tid = self.sql.run("INSERT INTO territories (name, short_name, kind, parent_id, code) VALUES (?, ?, ?, ?, ?) "
                            "RETURNING id", [raw, short_name, kind, parent_id, code])[0][0]
         self.sql.run(dialect.upsert("territory_aliases", ["alias_norm", "territory_id"], ["alias_norm"]),
@@ -69,13 +70,36 @@ class TerritoryRepo:
                short_name: str | None = None) -> int:
         return self.find_or_none(name, code) or self.add(name, kind, parent_id, code, short_name)
 
-    def region_id(self) -> int | None:
-        row = self.sql.one("SELECT id FROM territories WHERE kind = 'region' ORDER BY id LIMIT 1")
+    def root_id(self) -> int | None:
+        """The tree's root: the country in a national database, else its one region. A user bound to it sees
+        everything, as one bound to none."""
+        row = self.sql.one("SELECT id FROM territories WHERE kind IN ('country', 'region') "
+                           "ORDER BY kind = 'country' DESC, id LIMIT 1")
         return row[0] if row else None
 
+    def title(self, territory_id: int | None) -> str:
+        """A territory's name for a heading; the root or no territory: «весь регион (Алтайский край)», or «вся
+        страна (Российская Федерация)» in a national database."""
+        root = self.root_id()
+        if territory_id is not None and territory_id != root:
+            return self.name(territory_id) or f"территория {territory_id}"
+        if root is None:
+            return "весь регион"
+        kind = self.sql.scalar("SELECT kind FROM territories WHERE id = ?", [int(root)])
+        return f"{'вся страна' if kind == 'country' else 'весь регион'} ({self.name(root)})"
+
+    def region_codes(self) -> dict[str, str]:
+        """{region code: name} of every region of the tree (a national database has 85)."""
+        out: dict[str, str] = {}
+        for name, code in self.sql.rows("SELECT name, code FROM territories WHERE kind = 'region' ORDER BY id"):
+            c = regions.code_of_territory(code if isinstance(code, str) else None) or regions.code_of_territory(name)
+            if c:
+                out.setdefault(c, str(name))
+        return out
+
     def subtree(self, territory_id: int | None) -> list[int] | None:
-        """Ids of a territory and everything below it; None means the whole region."""
-        if territory_id is None or territory_id == self.region_id():
+        """Ids of a territory and everything below it; None means the whole tree (the root or no territory)."""
+        if territory_id is None or territory_id == self.root_id():
             return None
         rows = self.sql.rows("WITH RECURSIVE t(id) AS (SELECT ?::INTEGER UNION ALL "
                              "SELECT c.id FROM territories c JOIN t ON c.parent_id = t.id) SELECT id FROM t",
@@ -83,7 +107,7 @@ class TerritoryRepo:
         return [int(r[0]) for r in rows]
 
     def filter_schools(self, territory_id: int | None, where: list[str], params: list, alias: str = "s") -> None:
-        """Restrict `alias` (schools) to a territory and everything below it (districts); nothing for the region."""
+        """Restrict `alias` (schools) to a territory and everything below it (districts); nothing for the root."""
         ids = self.subtree(territory_id)
         if ids is not None:
             marks = ",".join("?" * len(ids))
