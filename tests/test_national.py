@@ -447,3 +447,34 @@ def test_the_whole_tree_is_called_the_country_in_headings(national):
     first = nat.regions()[0].name
     assert store.territories.title(store.territories.find(first)) == first
     assert set(store.territories.region_codes()) == set(TWO_REGIONS)
+
+
+def _norm_name_by_characters(text):
+    """norm_name as first written, character by character: the regular expression must say the same."""
+    if not text:
+        return ""
+    t = str(text).lower().replace("ё", "е").replace("\u00a0", " ")
+    for q in "\"'«»“”„`":
+        t = t.replace(q, " ")
+    t = t.replace("№", " № ")
+    return " ".join("".join(ch if ch.isalnum() or ch == "№" else " " for ch in t).split())
+
+
+def test_norm_name_is_the_character_rule_on_every_character():
+    from shnor.domain.codes import norm_name
+    for start in range(0, 0x30000, 4096):
+        chunk = "".join(chr(c) for c in range(start, start + 4096) if not 0xD800 <= c < 0xE000)
+        text = "Школа" + "x".join(chunk) + "№ 1"
+        assert norm_name(text) == _norm_name_by_characters(text)
+    for text in ("МБОУ «СОШ №1» г.Бийска", "Ёлкинская  ООШ", "Школа_№ 5", "a\u00a0b", None, ""):
+        assert norm_name(text) == _norm_name_by_characters(text)
+
+
+def test_names_are_indexed_only_when_a_name_is_asked_for():
+    from shnor.domain.matching import RowKeys, SchoolMatcher, SchoolRecord
+    m = SchoolMatcher([SchoolRecord(1, "S220001", short_name="МБОУ «СОШ № 1»", territory_id=5)])
+    assert m.resolve(RowKeys(login="S220001"), 5) == (1, "") and m._names is None
+    m.add(2, RowKeys(login="S220002", name="МКОУ «Моховская СОШ»"), 5)
+    assert m._names is None
+    assert m.resolve(RowKeys(name="МКОУ «Моховская СОШ»"), 5) == (2, "")
+    assert m.resolve(RowKeys(name="МБОУ «СОШ № 1»"), 5) == (1, "")

@@ -1,6 +1,11 @@
 """School identity keys shared by the parsers (in the child process) and the store: kept free of heavy imports."""
 from __future__ import annotations
 
+import re
+
+_QUOTES = str.maketrans({q: " " for q in "\"'«»“”„`"} | {"ё": "е", "\u00a0": " ", "№": " № "})
+_NOT_WORD = re.compile(r"[^\w№]|_")     # \w is str.isalnum() plus "_": what is neither alphanumeric nor № is a space
+
 
 def login_key(login: str | None) -> str | None:
     """`sch220206` and `edu220206` are one school ('S220206'): ФИС ОКО renamed logins in 2022. Any other
@@ -17,8 +22,4 @@ def norm_name(text: str | None) -> str:
     """Normalised school or territory name for matching: case, ё, quotes, spaces, punctuation."""
     if not text:
         return ""
-    t = str(text).lower().replace("ё", "е").replace("\u00a0", " ")
-    for q in "\"'«»“”„`":
-        t = t.replace(q, " ")
-    t = t.replace("№", " № ")
-    return " ".join("".join(ch if ch.isalnum() or ch == "№" else " " for ch in t).split())
+    return " ".join(_NOT_WORD.sub(" ", str(text).lower().translate(_QUOTES)).split())

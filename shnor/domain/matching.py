@@ -146,7 +146,9 @@ class SchoolMatcher:
                  mappings: dict[str, int] | None = None):
         schools, aliases = list(schools), list(aliases)
         self.mappings = dict(mappings or {})
-        self.names = NameIndex(schools, aliases)
+        self._names: NameIndex | None = None           # built on the first name asked for (a file of logins
+        self._named = (schools, aliases)               # never needs 80 000 normalised names)
+        self._added: list[tuple[int, str, int]] = []
         self.by_login: dict[str, int] = {}
         self.by_code: dict[str, set[int]] = {}
         self.by_inn: dict[str, set[int]] = {}
@@ -173,9 +175,21 @@ class SchoolMatcher:
         if keys.login:
             self.by_login[keys.login] = school_id
         if keys.name:
-            self.names.add(school_id, keys.name, territory_id)
+            if self._names is None:
+                self._added.append((school_id, keys.name, territory_id))
+            else:
+                self._names.add(school_id, keys.name, territory_id)
         self.labels[school_id] = keys.name or keys.login or str(school_id)
         self.places[school_id] = (territory_id, district_id)
+
+    @property
+    def names(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex(*self._named)
+            for sid, name, tid in self._added:
+                self._names.add(sid, name, tid)
+            self._named, self._added = ((), ()), []
+        return self._names
 
     def place(self, school_id: int) -> tuple[int | None, int | None]:
         """(territory id, district id) of a known school."""

@@ -264,6 +264,20 @@ def _keys(ref: SchoolRef) -> RowKeys:
                    ogrn=clean_code(ref.ogrn), name=ref.name, mapping_key=mapping_key(ref))
 
 
+class _KeysOf:
+    """The keys of each row of one file, worked out once (the foreign-file check and the storing both ask); the
+    file's rows stay alive during the import, so their ids stay theirs."""
+
+    def __init__(self):
+        self._by_id: dict[int, RowKeys] = {}
+
+    def __call__(self, ref: SchoolRef) -> RowKeys:
+        keys = self._by_id.get(id(ref))
+        if keys is None:
+            keys = self._by_id[id(ref)] = _keys(ref)
+        return keys
+
+
 def _in_place(user: User, territory_id: int | None, district_id: int | None, action: Action = Action.IMPORT) -> bool:
     """May the user act on a school placed in this territory (or district)."""
     return any(may(user, action, t) for t in (territory_id, district_id) if t is not None)
@@ -276,13 +290,16 @@ class _Territories:
     def __init__(self, u, user: User, batch_id: int):
         self.u, self.user, self.batch_id = u, user, batch_id
         self._found: dict[str, int | None] = {}
+        self._finder = None                      # every territory read once, on the first name asked for
         self.created: dict[str, int] = {}
 
     def find(self, name: str | None) -> int | None:
         if not name:
             return None
         if name not in self._found:
-            self._found[name] = self.u.territories.find_or_none(name)
+            if self._finder is None:
+                self._finder = self.u.territories.finder()
+            self._found[name] = self._finder.find_or_none(name)
         return self._found[name] or self.created.get(name)
 
     def may_create(self) -> bool:
@@ -369,19 +386,23 @@ def _preview_row(matcher: SchoolMatcher, sid: int, r: ResultRow, status: str) ->
 
 
 def _store_results(u, user: User, parsed: ParsedFile, rep: ImportReport, hints: Hints, matcher: SchoolMatcher,
-                   terr: _Territories, batch_id: int) -> list[dict]:
+                   terr: _Territories, batch_id: int, keys_of: _KeysOf) -> list[dict]:
     fname = parsed.file_name
     unmatched: dict[str, UnmatchedSchool] = {}
     resolved: list[tuple[ResultRow, int]] = []
     to_create: list[tuple[ResultRow, RowKeys, str | None]] = []   # (row, keys, territory name or None)
     # 1. every row sorted out — in the user's territory, left out, new school, unmatched — before any change
+    in_place: dict[tuple, bool] = {}
     for r in parsed.results:
-        keys = _keys(r.school)
+        keys = keys_of(r.school)
         tname = r.school.territory or hints.territory
         tid = terr.find(tname)
         sid, reason = matcher.resolve(keys, tid)
         if sid is not None and sid != NEW_SCHOOL:
-            if not _in_place(user, *matcher.place(sid)):
+            place = matcher.place(sid)
+            if place not in in_place:
+                in_place[place] = _in_place(user, *place)
+            if not in_place[place]:
                 _out_of_scope(rep, user, fname, r, matcher, sid, tid, terr)
             else:
                 resolved.append((r, sid))
@@ -498,13 +519,13 @@ class _RegistryPlan:
 
 
 def _store_registry(u, user: User, parsed: ParsedFile, rep: ImportReport, hints: Hints, matcher: SchoolMatcher,
-                    terr: _Territories, batch_id: int) -> list[dict]:
+                    terr: _Territories, batch_id: int, keys_of: _KeysOf) -> list[dict]:
     fname = parsed.file_name
     plans: list[_RegistryPlan] = []
     # 1. every row sorted out before any change
     for g in parsed.registry:
         ref = g.school
-        keys = _keys(ref)
+        keys = keys_of(ref)
         tname = ref.territory or hints.territory
         if not tname:
             rep.issues.append(Issue(ERROR, "не указана территория школы", file=fname, sheet=g.source_sheet,
@@ -641,7 +662,8 @@ def _regions_of_database(u, matcher: SchoolMatcher) -> tuple[set[str], str | Non
     return set(codes), name
 
 
-def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: _Territories) -> ForeignFile | None:
+def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: _Territories,
+             keys_of: _KeysOf) -> ForeignFile | None:
     """A file most of whose schools the database does not know, or of another region; None when it is not (or
     when the database has no schools yet: nothing to be foreign to). Schools the user mapped as new are the
     user's decision and not counted."""
@@ -650,7 +672,7 @@ def _foreign(u, parsed: ParsedFile, hints: Hints, matcher: SchoolMatcher, terr: 
     refs = [r.school for r in parsed.results] or [g.school for g in parsed.registry]
     known: dict[str, bool] = {}
     for ref in refs:
-        keys = _keys(ref)
+        keys = keys_of(ref)
         sid, _ = matcher.resolve(keys, terr.find(ref.territory or hints.territory))
         if sid == NEW_SCHOOL:
             continue
@@ -714,11 +736,12 @@ def import_file(store: Store, path: str | Path, user: User, file_name: str | Non
                 raise _Duplicate(u.imports.stored_batch_of(sha))
             matcher = SchoolMatcher(u.schools.match_records(), u.schools.aliases(), mappings)
             terr = _Territories(u, user, batch_id)
-            rep.foreign = _foreign(u, parsed, hints, matcher, terr)
+            keys_of = _KeysOf()
+            rep.foreign = _foreign(u, parsed, hints, matcher, terr, keys_of)
             if rep.foreign is not None and not confirm_foreign and not dry_run:
                 raise _NeedsConfirmation()
             store_rows = _store_registry if parsed.registry else _store_results
-            preview = store_rows(u, user, parsed, rep, hints, matcher, terr, batch_id)
+            preview = store_rows(u, user, parsed, rep, hints, matcher, terr, batch_id, keys_of)
             rep.new_territories = list(terr.created)
             if mappings:
                 _remember_mappings(u, user, matcher, mappings, parsed, terr, hints, batch_id)

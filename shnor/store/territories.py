@@ -26,33 +26,18 @@ class TerritoryRepo:
 
     def find(self, name: str | None) -> int | None:
         """A territory by name, short name, code or remembered alias (normalised); `code | name` accepted."""
-        if not name:
-            return None
-        raw = str(name).strip()
-        code, _, label = raw.partition(" | ")
-        for candidate in ([label, code] if label else [raw]):
-            n = norm_name(candidate)
-            row = self.sql.one(
-                "SELECT id FROM territories WHERE lower(code) = lower(?) OR id IN "
-                "(SELECT territory_id FROM territory_aliases WHERE alias_norm = ?)", [candidate.strip(), n])
-            if row:
-                return row[0]
-            for tid, tname, tshort in self.sql.rows("SELECT id, name, short_name FROM territories"):
-                if n and n in (norm_name(tname), norm_name(tshort)):
-                    return tid
-        return None
+        return self.finder().find(name) if name else None
+
+    def finder(self) -> "TerritoryFinder":
+        """Every territory's code, alias and names read once: for a file naming 2 000 territories."""
+        return TerritoryFinder(self.sql.rows("SELECT id, name, short_name, code FROM territories ORDER BY id"),
+                               self.sql.rows("SELECT alias_norm, territory_id FROM territory_aliases"))
 
     def split_name(self, name: str, code: str | None = None) -> tuple[str, str | None]:
-        """(name, code) of «reg22_m067 | город Славгород» or a plain name."""
-        raw = str(name).strip()
-        fcode, _, label = raw.partition(" | ")
-        if label:
-            return label.strip(), code or fcode.strip()
-        return raw, code
+        return split_name(name, code)
 
     def find_or_none(self, name: str, code: str | None = None) -> int | None:
-        raw, code = self.split_name(name, code)
-        return self.find(raw) or (self.find(code) if code else None)
+        return self.finder().find_or_none(name, code)
 
     def add(self, name: str, kind: str = "municipality", parent_id: int | None = None, code: str | None = None,
             short_name: str | None = None) -> int:
@@ -113,3 +98,45 @@ class TerritoryRepo:
             marks = ",".join("?" * len(ids))
             where.append(f"({alias}.territory_id IN ({marks}) OR {alias}.district_id IN ({marks}))")
             params += ids + ids
+
+
+def split_name(name: str, code: str | None = None) -> tuple[str, str | None]:
+    """(name, code) of «reg22_m067 | город Славгород» or a plain name."""
+    raw = str(name).strip()
+    fcode, _, label = raw.partition(" | ")
+    if label:
+        return label.strip(), code or fcode.strip()
+    return raw, code
+
+
+class TerritoryFinder:
+    """Territories by code (any case), remembered alias or name / short name (normalised), from rows read once."""
+
+    def __init__(self, territories, aliases):
+        self._code: dict[str, int] = {}
+        self._alias: dict[str, int] = {}
+        self._name: dict[str, int] = {}
+        for tid, name, short, code in territories:
+            if code:
+                self._code.setdefault(str(code).strip().lower(), int(tid))
+            for n in (norm_name(name), norm_name(short)):
+                if n:
+                    self._name.setdefault(n, int(tid))
+        for alias, tid in aliases:
+            self._alias.setdefault(alias, int(tid))
+
+    def find(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        raw = str(name).strip()
+        code, _, label = raw.partition(" | ")
+        for candidate in ([label, code] if label else [raw]):
+            n = norm_name(candidate)
+            hit = self._code.get(candidate.strip().lower()) or self._alias.get(n) or (self._name.get(n) if n else None)
+            if hit:
+                return hit
+        return None
+
+    def find_or_none(self, name: str, code: str | None = None) -> int | None:
+        raw, code = split_name(name, code)
+        return self.find(raw) or (self.find(code) if code else None)
