@@ -22,7 +22,7 @@ from shnor.read import list_details as ld
 from shnor.read.analysis import compute_list, load_rule_settings
 from shnor.read.overview import list_years
 from shnor.reports.excel import export_frame, list_workbook
-from shnor.reports.list_export import list_export
+from shnor.reports.list_export import list_export, list_file_name
 from shnor.services import lists as ol
 from shnor.ui import charts, views
 from shnor.ui.db import data_changed, data_version, get_store
@@ -241,8 +241,10 @@ with tabs[0]:
                 flag = " ⚠ малая группа" if r.small_group else ""
                 st.markdown(f"{i}. **{md(school_label(r.short_name, int(r.id)))}** ({md(r.territory)}){flag}. "
                             f"{md(r.reasons)}")
-    data = cached_workbook(year, territory_id, settings_json, territory_name, version)
-    st.download_button("Скачать список (Excel)", data=data, file_name=f"ШНОР_{year}-{year + 1}.xlsx",
+    # built on the click (40 000 schools of a country take a minute to write), then kept in the cache
+    st.download_button("Скачать список (Excel)", on_click="ignore",
+                       data=lambda: cached_workbook(year, territory_id, settings_json, territory_name, version),
+                       file_name=f"ШНОР_{year}-{year + 1}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="ident_download",
                        help="Территория, ОО, код, критерии и основания; настройки правила, с которыми "
@@ -385,8 +387,12 @@ with tabs[6]:
         (st.success if kind == "ok" else st.error)(text)
     official = ol.get_list(store, user, year, territory_id)
     st.subheader(f"Официальный список на {format_school_year(year)} — {md(territory_name)}")
-    export = cached_list_export(user, (user.name, user.role, user.territory_id), year, territory_id, settings_json,
-                                territory_name, version)
+    def export_data() -> bytes:
+        """The official list's workbook, written on the click of its download button."""
+        return cached_list_export(user, (user.name, user.role, user.territory_id), year, territory_id,
+                                  settings_json, territory_name, version).data
+
+    export_name = list_file_name(year, official, "xlsx")
     if official is not None and official.frozen:
         st.success(f"Утверждён: {md(official.order_ru())}; утвердил(а) {md(official.approved_by or '—')} "
                    f"{official.approved_at:%d.%m.%Y %H:%M}. Утверждённый список не меняется.",
@@ -416,7 +422,7 @@ with tabs[6]:
                 "Статус тогда": diff["status_then"], "Статус теперь": diff["status_now"],
                 "Основания теперь": diff["reasons_now"]}), hide_index=True, width="stretch", key="ident_diff_table")
         st.download_button("Скачать утверждённый список (Excel)", key="ident_official_download",
-                           data=export.data, file_name=export.file_name,
+                           data=export_data, file_name=export_name, on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
     else:
@@ -433,7 +439,7 @@ with tabs[6]:
             "Решение вручную": [r if m else "" for r, m in zip(inc["reason"], inc["manual"])]}),
             hide_index=True, width="stretch", key="ident_proposal_table")
         st.download_button("Скачать проект списка с решениями (Excel)", key="ident_draft_download",
-                           data=export.data, file_name=export.file_name, icon=":material/download:",
+                           data=export_data, file_name=export_name, on_click="ignore", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         label_of = {int(r.school_id): f"{school_label(r.short_name, int(r.school_id))} ({r.territory}) — "
                                       f"{r.status_ru}" for r in proposal.itertuples()}

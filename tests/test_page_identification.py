@@ -134,7 +134,13 @@ def test_head_decides_with_a_reason_and_approves_then_the_list_is_frozen(listdb_
     assert "МАОУ «Гимназия № 3»" in list(prop["ОО"]) and len(prop) == 3
     # the draft downloads with the decision written next to the school
     [draft] = [d for d in at.get("download_button") if d.proto.label == "Скачать проект списка с решениями (Excel)"]
-    assert draft.proto.url
+    assert draft.proto.deferred_file_id and not draft.proto.url      # written on the click, not on every run
+    from shnor.reports.list_export import list_export
+    from openpyxl import load_workbook
+    import io
+    book = load_workbook(io.BytesIO(list_export(page_store(), ADMIN, YEAR, None).data))
+    assert any("по списку региона, приказ № 1324" in str(c.value) for ws in book for row in ws.iter_rows()
+               for c in row if c.value)
     # approval needs the confirmation box, then freezes
     at.text_input(key="ident_order_number").set_value("1324")
     at.date_input(key="ident_order_date").set_value(dt.date(2022, 9, 1))

@@ -124,20 +124,7 @@ def target_figures(lst: ListResult, target: float | None) -> TargetFigures:
 def inherited_target(store: Store, territory_id: int | None, year: int) -> float | None:
     """The target for a territory and school year: its own, else its parent's (a city district takes its
     city's target), else the region's. None when no target is set at all."""
-    targets = store.targets.list()
-    targets = targets[targets["year"] == year]
-    own = {int(t): float(v) for t, v in zip(targets["territory_id"], targets["target_share"]) if not pd.isna(t)}
-    parents = {int(i): (None if pd.isna(p) else int(p)) for i, p in
-               zip(store.territories.list()["id"], store.territories.list()["parent_id"])}
-    seen: set[int] = set()
-    tid = territory_id
-    while tid is not None and tid not in seen:
-        if tid in own:
-            return own[tid]
-        seen.add(tid)
-        tid = parents.get(tid)
-    region = targets[targets["territory_id"].isna()]["target_share"]
-    return float(region.iloc[0]) if not region.empty else None
+    return store.targets.for_year(territory_id, year)
 
 
 def list_target(store: Store, territory_id: int | None, list_year: int) -> float | None:
@@ -330,11 +317,12 @@ def territory_comparison(store: Store, lst: ListResult) -> pd.DataFrame:
     first. Territories without a school counted in the list are left out (see empty_territories)."""
     t, key, name, _ = _comparison_level(store, lst)
     rows = []
+    target_of = store.targets.resolver(lst.year - 1)       # the list of Y is measured against the target of Y-1
     for tid, g in t.groupby(key):
         tid = int(tid)
         n, k = len(g), int((g["status"] == SHNOR).sum())
         cov = lst.coverage_of(g)
-        target = list_target(store, tid, lst.year)
+        target = target_of(tid)
         allowed = None if target is None else allowed_shnor(target, n)
         verdict = allowed is not None and cov.sufficient
         rows.append({"territory_id": tid, "territory": g[name].iloc[0], "schools": n, "shnor": k,

@@ -43,15 +43,23 @@ class TargetRepo:
     def for_year(self, territory_id: int | None, year: int) -> float | None:
         """The target for a territory and year; a territory without its own target takes its parent's (a district
         its municipality's, then its region's), and the root's (territory None) last."""
-        chain: list[int | None] = []
-        if territory_id is not None:
-            rows = self.sql.rows("WITH RECURSIVE up(id, parent_id, depth) AS ("
-                                 "SELECT id, parent_id, 0 FROM territories WHERE id = ? UNION ALL "
-                                 "SELECT t.id, t.parent_id, up.depth + 1 FROM territories t JOIN up ON t.id = up.parent_id "
-                                 "WHERE up.depth < 10) SELECT id FROM up ORDER BY depth", [int(territory_id)])
-            chain = [int(r[0]) for r in rows] or [int(territory_id)]
-        for tid in chain + [None]:
-            v = self.own(tid, year)
-            if v is not None:
-                return v
-        return None
+        return self.resolver(year)(territory_id)
+
+    def resolver(self, year: int):
+        """tid -> the target of `year` as `for_year` finds it, from the year's targets and the tree read once
+        (a comparison of 2 300 municipalities asks 2 300 times)."""
+        own: dict[int | None, float] = {(None if t is None else int(t)): float(v) for t, v in self.sql.rows(
+            "SELECT territory_id, target_share FROM targets WHERE year = ?", [int(year)])}
+        parents = {int(i): (None if p is None else int(p))
+                   for i, p in self.sql.rows("SELECT id, parent_id FROM territories")} if set(own) - {None} else {}
+
+        def target(territory_id: int | None) -> float | None:
+            seen: set[int] = set()
+            tid = territory_id
+            while tid is not None and tid not in seen:
+                if tid in own:
+                    return own[tid]
+                seen.add(tid)
+                tid = parents.get(tid)
+            return own.get(None)
+        return target
