@@ -27,7 +27,7 @@ from shnor.services import lists as ol
 from shnor.ui import charts, views
 from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
-from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label
+from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, neutral_label, school_label
 from shnor.ui.safe import md
 
 user = page_guard("identification")
@@ -48,6 +48,16 @@ if not years:
 @st.cache_data(ttl=900, max_entries=64, show_spinner="Считаю список…")
 def cached_list(year: int, territory_id: int | None, settings_json: str, version: tuple):
     return compute_list(get_store(), year, territory_id, RuleSettings.from_dict(json.loads(settings_json)))
+
+
+@st.cache_data(ttl=900, max_entries=32, show_spinner=False)
+def cached_details(year: int, territory_id: int | None, settings_json: str, version: tuple) -> dict:
+    """The list's tables that read every school's status (40 000 in a country): worked out once per list, not at
+    each rerun of the page."""
+    lst = cached_list(year, territory_id, settings_json, version)
+    prev = cached_list(year - 1, territory_id, settings_json, version)
+    return {"groups": ld.status_lists(lst), "compare": ld.compare_with_previous(lst, prev),
+            "missing": ld.missing_by_procedure(lst), "matrix": ld.missing_matrix(lst)}
 
 
 @st.cache_data(ttl=900, max_entries=32, show_spinner=False)
@@ -173,7 +183,8 @@ if what_if:
 settings_json = json.dumps(settings.to_dict(), sort_keys=True)
 version = data_version()
 lst = cached_list(year, territory_id, settings_json, version)
-groups = ld.status_lists(lst)
+details = cached_details(year, territory_id, settings_json, version)
+groups = details["groups"]
 
 st.caption(f"Список на {format_school_year(year)} учебный год — {md(territory_name)}: по результатам "
            f"{format_school_year(year - 1)} (критерий 1: не менее двух процедур с низким результатом) и "
@@ -209,7 +220,10 @@ m4.metric("Нет данных", fmt_int(len(groups["no_data"])),
 
 
 def show_names(df: pd.DataFrame, id_col: str = "id", name_col: str = "short_name") -> pd.Series:
-    return pd.Series([school_label(n, int(i)) for n, i in zip(df[name_col], df[id_col])], index=df.index)
+    if not is_anonymised():                  # asked once, not per school (40 000 rows in a country)
+        return pd.Series([n if n else neutral_label(int(i)) for n, i in zip(df[name_col], df[id_col])],
+                         index=df.index, dtype=object)
+    return pd.Series([neutral_label(int(i)) for i in df[id_col]], index=df.index, dtype=object)
 
 
 tabs = st.tabs(["Список", "Тепловая карта", "Сравнение с прошлым годом", "Группа риска",
@@ -295,8 +309,7 @@ with tabs[1]:
 # Comparison with last year's list
 # ---------------------------------------------------------------------------------------------
 with tabs[2]:
-    prev = cached_list(year - 1, territory_id, settings_json, version)
-    cmp = ld.compare_with_previous(lst, prev)
+    cmp = details["compare"]
     counts = cmp["change"].value_counts()
     a, b, c = st.columns(3)
     a.metric("Вошли", fmt_int(counts.get(ld.ENTERED, 0)), help=f"ШНОР в списке на {format_school_year(year)}, "
@@ -342,7 +355,7 @@ with tabs[4]:
 # Missing data
 # ---------------------------------------------------------------------------------------------
 with tabs[5]:
-    miss = ld.missing_by_procedure(lst)
+    miss = details["missing"]
     st.subheader(f"Каких данных нет за {format_school_year(year - 2)} и {format_school_year(year - 1)}")
     st.caption("Отсутствующий результат — «нет данных», а не «нет низкого результата». Школы, которые процедуру не "
                "сдают по своему типу (ООШ — ЕГЭ, НОШ — ВПР 5–6 классов, ОГЭ, ЕГЭ), и процедуры, которых не было "
@@ -355,7 +368,7 @@ with tabs[5]:
         "Нет результата": miss["missing"], "Из них не сдают по типу школы": miss["not_applicable"],
         "Нет, хотя ожидался": miss["missing_expected"], "Календарь": miss["calendar"]}),
         hide_index=True, width="stretch", key="ident_missing_table")
-    mm = ld.missing_matrix(lst)
+    mm = details["matrix"]
     with st.expander(f"Школы, у которых нет ожидаемых результатов: {fmt_int(len(mm))}"):
         if not mm.empty:
             st.dataframe(pd.DataFrame({"Территория": mm["territory"], "ОО": show_names(mm, "school_id"),
@@ -441,8 +454,8 @@ with tabs[6]:
         st.download_button("Скачать проект списка с решениями (Excel)", key="ident_draft_download",
                            data=export_data, file_name=export_name, on_click="ignore", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        label_of = {int(r.school_id): f"{school_label(r.short_name, int(r.school_id))} ({r.territory}) — "
-                                      f"{r.status_ru}" for r in proposal.itertuples()}
+        label_of = {int(i): f"{n} ({t}) — {st_ru}" for i, n, t, st_ru in zip(
+            proposal["school_id"], show_names(proposal, "school_id"), proposal["territory"], proposal["status_ru"])}
         if manual is not None and not manual.empty:
             names = dict(zip(proposal["school_id"], proposal["short_name"]))
             st.markdown("**Решения вручную:**\n" + "\n".join(
