@@ -237,3 +237,14 @@ def test_forecast_view_against_the_target(db):
     assert set(d["Код ОО"]) == {f"sch4200{n:02d}" for n in (1, 2, 3, 4, 5)}
     south = an.forecast_share(store, south_user(store, terr))
     assert south.forecast.schools == 2
+
+
+def test_one_schools_exit_plan_is_its_plan_among_all(db):
+    store, ids, terr = db
+    every = an.exit_distance(store, SYSTEM, 2022)
+    assert len(every.plans) == 3
+    sid = every.plans[1].school_id
+    one = an.exit_distance(store, SYSTEM, 2022, school_id=sid)
+    assert [p.school_id for p in one.plans] == [sid] and one.plans[0] == every.plans[1]
+    assert one.table.reset_index(drop=True).equals(
+        every.table[every.table["school_id"] == sid].reset_index(drop=True))

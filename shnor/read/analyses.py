@@ -219,15 +219,17 @@ class ExitView:
 
 def exit_distance(store: Store, user: User, list_year: int, territory_id: int | None = None,
                   settings: RuleSettings | None = None, statuses: tuple[str, ...] = (SHNOR, RISK),
-                  lst: ListResult | None = None) -> ExitView:
+                  lst: ListResult | None = None, school_id: int | None = None) -> ExitView:
     """For the list of `list_year` in scope: per ШНОР (and school of the risk group) and procedure, what the
-    results of `list_year` must be for the list of list_year + 1 — the rule's threshold and the stored settings."""
+    results of `list_year` must be for the list of list_year + 1 — the rule's threshold and the stored settings.
+    With `school_id`: that school's plan only (a school's page among 40 000)."""
     tid = scope_of(user, territory_id)
     settings = settings or load_rule_settings(store)
     results = store.results.list(years=[list_year - 1, list_year - 2], procedures_=list(settings.procedures),
                                  territory_id=tid)
     lst = lst or compute_list(store, list_year, tid, settings, results=results)
-    plans = exit_.exit_plans(lst.identification, results, statuses)
+    plans = exit_.exit_plans(lst.identification, results, statuses,
+                             None if school_id is None else {int(school_id)})
     frame = exit_.plans_frame(plans)
     info = lst.table.set_index("id")
     frame["school_code"] = [info.at[s, "school_code"] for s in frame["school_id"]]

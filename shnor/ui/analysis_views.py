@@ -92,8 +92,9 @@ def _tasks(user: User, year: int, procedure: str | None, territory_id: int | Non
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Считаем, что нужно для выхода из списка…")
-def _exit(user: User, list_year: int, territory_id: int | None, version: tuple) -> an.ExitView:
-    return an.exit_distance(get_store(), user, list_year, territory_id)
+def _exit(user: User, list_year: int, territory_id: int | None, version: tuple,
+          school_id: int | None = None) -> an.ExitView:
+    return an.exit_distance(get_store(), user, list_year, territory_id, school_id=school_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Подбираем похожие школы…")
@@ -924,7 +925,7 @@ def school_section(user: User, school_id: int, meeting_on: bool = False) -> None
     version = data_version()
     year = years[0]
     list_year = year + 1
-    ex = _exit(user, list_year, None, version)
+    ex = _exit(user, list_year, None, version, int(school_id))
     mine = ex.table[ex.table["school_id"] == int(school_id)]
     status = mine["status"].iloc[0] if not mine.empty else None
     exit_label = {SHNOR: "Что нужно для выхода", RISK: "Что поставит в список"}.get(status, "Выход из списка")

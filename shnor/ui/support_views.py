@@ -228,7 +228,9 @@ def _template_block(user: User, year: int) -> None:
                    "каждого фактора — уровень и измеренные значения; уже внесённое заполнено. Заполните и загрузите: "
                    "файл сохраняется целиком или не сохраняется вовсе, ошибки называются с листом, строкой и "
                    "столбцом.")
-        st.download_button("Скачать шаблон рисковых профилей", data=_template(user, year, data_version()),
+        version = data_version()                  # written on the click: every school of the territory
+        st.download_button("Скачать шаблон рисковых профилей", data=lambda: _template(user, year, version),
+                           on_click="ignore",
                            file_name=template_file_name(year), icon=":material/download:", key="risk_template_download",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         with st.form("risk_template_form", clear_on_submit=True):

@@ -184,15 +184,18 @@ def plan_for(school_id: int, status: str, rows: pd.DataFrame, list_year: int, se
     return ExitPlan(int(school_id), status, list_year, thr, settings.variant, targets)
 
 
-def exit_plans(ident: Identification, results: pd.DataFrame, statuses: tuple[str, ...] = (SHNOR, RISK)
-               ) -> list[ExitPlan]:
-    """Plans of the schools of an identification with the given statuses, from the results the rule was run
-    on (columns school_id, procedure, year, participants, low_count)."""
+def exit_plans(ident: Identification, results: pd.DataFrame, statuses: tuple[str, ...] = (SHNOR, RISK),
+               school_ids: set[int] | None = None) -> list[ExitPlan]:
+    """Plans of the schools of an identification with the given statuses (and among `school_ids`, when given),
+    from the results the rule was run on (columns school_id, procedure, year, participants, low_count)."""
+    if school_ids is not None:
+        results = results[results["school_id"].isin(list(school_ids))]
     by_school = {int(k): g for k, g in results.groupby("school_id")} if not results.empty else {}
     empty = results.iloc[0:0] if not results.empty else pd.DataFrame(
         columns=["procedure", "year", "participants", "low_count"])
     return [plan_for(st.school_id, st.status, by_school.get(int(st.school_id), empty), ident.year, ident.settings)
-            for st in ident.statuses if st.status in statuses]
+            for st in ident.statuses if st.status in statuses
+            and (school_ids is None or int(st.school_id) in school_ids)]
 
 
 PLAN_COLUMNS = ["school_id", "status", "procedure", "participants", "low_count", "max_low_count", "excess",
