@@ -478,3 +478,21 @@ def test_names_are_indexed_only_when_a_name_is_asked_for():
     assert m._names is None
     assert m.resolve(RowKeys(name="МКОУ «Моховская СОШ»"), 5) == (2, "")
     assert m.resolve(RowKeys(name="МБОУ «СОШ № 1»"), 5) == (1, "")
+
+
+def test_the_country_compares_its_regions_and_a_region_its_municipalities(national):
+    from shnor.read.analysis import compute_list
+    from shnor.read.overview import empty_territories, territory_comparison
+    store, nat, _, _ = national
+    year = YEARS2[-1] + 1
+    whole = territory_comparison(store, compute_list(store, year))
+    assert sorted(whole["territory"]) == sorted(r.name for r in nat.regions())
+    assert int(whole["schools"].sum()) == compute_list(store, year).school_count
+    first = store.territories.find(nat.regions()[0].name)
+    lst = compute_list(store, year, first)
+    one = territory_comparison(store, lst)
+    terr = store.territories.list()
+    munis = set(terr.loc[terr["parent_id"] == first, "name"])
+    assert len(one) > 1 and set(one["territory"]) <= munis
+    assert set(one["territory"]) | set(empty_territories(store, lst)) == munis
+    assert int(one["schools"].sum()) == lst.school_count

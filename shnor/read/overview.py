@@ -298,11 +298,32 @@ COMPARISON_COLUMNS = ["territory_id", "territory", "schools", "shnor", "share", 
 
 def _comparison_level(store: Store, lst: ListResult) -> tuple[pd.DataFrame, str, str, int | None]:
     """The rows of `lst.table` to compare, the column keying a territory, its name column and the parent
-    territory whose children are compared (None: the region's municipalities)."""
+    territory whose children are compared: a region (or the whole tree of one region) compares its
+    municipalities, the country its regions, a municipality its districts."""
     t = lst.table
-    region = lst.territory_id is None or lst.territory_id == store.territories.root_id()
-    if region:
-        return t, "territory_id", "territory", None
+    root = store.territories.root_id()
+    selected = root if lst.territory_id is None else lst.territory_id
+    kind = store.territories.sql.scalar("SELECT kind FROM territories WHERE id = ?", [selected]) \
+        if selected is not None else None
+    if kind == "country":
+        terr = store.territories.list()
+        parents = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(terr["id"], terr["parent_id"])}
+        kinds = dict(zip(terr["id"].astype(int), terr["kind"]))
+        names = dict(zip(terr["id"].astype(int), terr["name"]))
+
+        def region_of(tid) -> int | None:
+            seen: set[int] = set()
+            tid = None if tid is None or pd.isna(tid) else int(tid)
+            while tid is not None and tid not in seen and kinds.get(tid) != "region":
+                seen.add(tid)
+                tid = parents.get(tid)
+            return tid
+        regions = {tid: region_of(tid) for tid in t["territory_id"].dropna().unique()}
+        rid = [regions.get(x) for x in t["territory_id"]]
+        t = t.assign(region_id=rid, region=[names.get(r) for r in rid])
+        return t[t["region_id"].notna()], "region_id", "region", selected
+    if lst.territory_id is None or lst.territory_id == root or kind == "region":
+        return t, "territory_id", "territory", None if lst.territory_id is None else selected
     sch = lst.schools.set_index("id")["district_id"]
     t = t.assign(district_id=[sch.get(i) for i in t["id"]])
     return t[t["district_id"].notna()], "district_id", "district", lst.territory_id
@@ -343,7 +364,8 @@ def empty_territories(store: Store, lst: ListResult) -> list[str]:
     parent = store.territories.root_id() if parent is None else parent
     if parent is None:
         return []
-    children = terr[(terr["parent_id"] == parent) & (terr["kind"] != "region")]
+    children = terr[(terr["parent_id"] == parent) & (terr["kind"] != "region" if key != "region_id" else
+                                                      terr["kind"] == "region")]
     present = set(int(x) for x in t[key].dropna())
     return sorted(str(n) for i, n in zip(children["id"], children["name"]) if int(i) not in present)
 
