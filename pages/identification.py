@@ -27,7 +27,7 @@ from shnor.services import lists as ol
 from shnor.ui import charts, views
 from shnor.ui.db import data_changed, data_version, get_store
 from shnor.ui.guard import can, page_guard, territory_scope, visible_territory_ids
-from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, neutral_label, school_label
+from shnor.ui.meeting import code_labels, is_anonymised, is_meeting, school_label, school_labels
 from shnor.ui.safe import md
 
 user = page_guard("identification")
@@ -220,10 +220,7 @@ m4.metric("Нет данных", fmt_int(len(groups["no_data"])),
 
 
 def show_names(df: pd.DataFrame, id_col: str = "id", name_col: str = "short_name") -> pd.Series:
-    if not is_anonymised():                  # asked once, not per school (40 000 rows in a country)
-        return pd.Series([n if n else neutral_label(int(i)) for n, i in zip(df[name_col], df[id_col])],
-                         index=df.index, dtype=object)
-    return pd.Series([neutral_label(int(i)) for i in df[id_col]], index=df.index, dtype=object)
+    return pd.Series(school_labels(df[name_col], [int(i) for i in df[id_col]]), index=df.index, dtype=object)
 
 
 tabs = st.tabs(["Список", "Тепловая карта", "Сравнение с прошлым годом", "Группа риска",

@@ -148,16 +148,22 @@ else:
     school_table(data.risk, "ov_risk", {"short_name": "Школа", "territory": "Территория", "reasons": "Почему"})
 
 # -- entered / left ------------------------------------------------------------------------------
+CHANGED_SHOWN = 40     # a country's list changes by thousands: the rest are on the identification page
+
+
 def changed_schools(df, key: str, left: bool) -> None:
-    """Schools that entered or left the list, each with its reasons in full (wrapped); the name opens the
-    school's card."""
+    """Schools that entered or left the list (the first CHANGED_SHOWN), each with its reasons in full (wrapped);
+    the name opens the school's card."""
     box = st.container(height=520, border=False) if len(df) > 6 else st.container()
-    for r in views.with_names(df).itertuples(index=False):
+    for r in views.with_names(df.head(CHANGED_SHOWN)).itertuples(index=False):
         if box.button(f"**{md(r.short_name)}**", key=f"{key}_{int(r.id)}", type="tertiary",
                       icon=":material/school:", help="Открыть карточку школы"):
             st.switch_page("pages/school.py", query_params={"school": str(int(r.id))})
         where = f"{md(r.territory)} · сейчас: {md(r.status_now)}" if left else md(r.territory)
         box.markdown(f"{where}  \n{md(r.reasons) if r.reasons else '—'}")
+    if len(df) > CHANGED_SHOWN:
+        box.caption(f"Показаны первые {fmt_int(CHANGED_SHOWN)} из {fmt_int(len(df))}; все — на странице «Выявление "
+                    "ШНОР», вкладка «Сравнение с прошлым годом».")
 
 
 ch = data.changes

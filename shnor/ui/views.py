@@ -148,7 +148,7 @@ def school_page_data(school_id: int) -> SchoolPageData | None:
 def with_names(df: pd.DataFrame, name_col: str = "short_name", id_col: str = "id") -> pd.DataFrame:
     """School names as they may be shown now (neutral labels when names are hidden)."""
     out = df.copy()
-    out[name_col] = [meeting.school_label(n, i) for n, i in zip(out[name_col], out[id_col])]
+    out[name_col] = meeting.school_labels(out[name_col], out[id_col])
     return out
 
 
