@@ -76,6 +76,11 @@ class ListResult:
             self._filled = True
         return self._table
 
+    @property
+    def bare(self) -> pd.DataFrame:
+        """`table` without wording the reasons (its «reasons» column may be empty): for counts, statuses, names."""
+        return self._table
+
     @table.setter
     def table(self, value: pd.DataFrame) -> None:
         self._table, self._filled = value, True

@@ -172,7 +172,7 @@ def shnor_in_partnership(store: Store, territory_id: int | None, years: list[int
         if y - 1 not in result_years:
             continue
         lst = compute_list(store, y, territory_id, settings, results=results, all_schools=all_schools)
-        shnor = [int(i) for i in lst.table.loc[lst.table["status"] == SHNOR, "id"]]
+        shnor = [int(i) for i in lst.bare.loc[lst.bare["status"] == SHNOR, "id"]]
         start, end = school_year_days(y)
         paired = store.indicators.partnered(shnor, start, end)
         out[y] = Actual(float(len(paired)), COMPUTED,

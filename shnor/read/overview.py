@@ -258,7 +258,15 @@ def list_changes(store: Store, year: int, territory_id: int | None, settings: Ru
     current = current or compute_list(store, year, territory_id, settings)
     previous = compute_list(store, year - 1, territory_id, settings)
     available = (year - 2) in store.results.years()
-    return compare_lists(current.table, previous.table, year, available)
+    cur, prev = current.bare, previous.bare
+    cur_shnor = set(cur.loc[cur["status"] == SHNOR, "id"])
+    prev_shnor = set(prev.loc[prev["status"] == SHNOR, "id"]) if available else set()
+    changed = cur["id"].isin(cur_shnor ^ prev_shnor).to_numpy()     # only their reasons are shown
+    cur = cur.copy()
+    cur["reasons"] = cur["reasons"].astype(object)
+    if changed.any():
+        cur.loc[changed, "reasons"] = current.rows_with_reasons(changed)["reasons"].to_numpy()
+    return compare_lists(cur, prev, year, available)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,8 +420,8 @@ def school_counts(all_schools: pd.DataFrame, list_year: int) -> SchoolCounts:
 
 def risk_group(lst: ListResult) -> pd.DataFrame:
     """The risk group of the list: id, short_name, territory, reasons."""
-    t = lst.table
-    return t.loc[t["status"] == RISK, ["id", "short_name", "territory", "reasons"]].sort_values(
+    t = lst.rows_with_reasons(lst.statuses == RISK)
+    return t[["id", "short_name", "territory", "reasons"]].sort_values(
         ["territory", "short_name"]).reset_index(drop=True)
 
 
@@ -589,7 +597,7 @@ def mark_distribution(school_id: int, results: pd.DataFrame, settings: RuleSetti
 
 def status_counts(lst: ListResult) -> dict[str, int]:
     """Schools per status (Russian labels), every status present (0 when none)."""
-    vc = lst.table["status"].value_counts()
+    vc = lst.statuses.value_counts()
     return {STATUS_RU[s]: int(vc.get(s, 0)) for s in (SHNOR, RISK, "ok", NO_DATA)}
 
 
@@ -630,7 +638,7 @@ def build_overview(store: Store, list_year: int, territory_id: int | None,
     trend = share_by_year(store, territory_id, settings, years=years) if years else pd.DataFrame(
         columns=SHARE_COLUMNS)
     trend["target"] = [inherited_target(store, territory_id, int(y)) for y in trend["year"]]
-    t = lst.table
+    t = lst.bare
     return OverviewData(
         list_year=list_year, territory_id=territory_id,
         figures=target_figures(lst, list_target(store, territory_id, list_year)),

@@ -152,22 +152,25 @@ def school_facts(store: Store, list_year: int, territory_id: int | None = None,
                                  territory_id=territory_id)
     if lst is None:
         lst = compute_list(store, list_year, territory_id, settings, results=results, all_schools=all_schools)
-    table = lst.table.set_index("id")
+    table = lst.bare
+    ids = [int(i) for i in table["id"]]
+    status_of = dict(zip(ids, table["status"]))
+    stably_of = dict(zip(ids, table["stably_high"]))
     active = set(int(i) for i in active_in(all_schools, list_year - 1)["id"])
     shares = _shares(results, (list_year - 1, list_year - 2))
+    share_of = {int(k): v for k, v in shares.to_dict("index").items()}     # one dict, not 40 000 .loc
     counts = store.support.partner_counts()
     out = {}
     for s in all_schools.itertuples(index=False):
         sid = int(s.id)
-        in_list = sid in table.index
-        sh = shares.loc[sid] if sid in shares.index else None
+        in_list = sid in status_of
+        sh = share_of.get(sid)
         out[sid] = pt.SchoolFacts(
             id=sid, name=str(s.short_name), territory_id=int(s.territory_id), territory=str(s.territory),
             school_type=_none(s.school_type), is_rural=None if _none(s.is_rural) is None else bool(s.is_rural),
             size=None if sh is None or _none(sh["size"]) is None else int(sh["size"]),
-            status=str(table.at[sid, "status"]) if in_list else None,
-            stably_high=in_list and _none(table.at[sid, "stably_high"]) is not None
-            and bool(table.at[sid, "stably_high"]),
+            status=str(status_of[sid]) if in_list else None,
+            stably_high=in_list and _none(stably_of[sid]) is not None and bool(stably_of[sid]),
             max_low_share=None if sh is None or _none(sh["max_low_share"]) is None else float(sh["max_low_share"]),
             quality_share=None if sh is None else _none(sh["quality_share"]),
             partners_of=counts.get(sid, 0), active=sid in active)
@@ -360,7 +363,7 @@ def common_risks(store: Store, user: User, year: int, territory_id: int | None =
     require(user, Action.READ, territory_id)
     if lst is None:
         lst = compute_list(store, int(year), territory_id, settings)
-    t = lst.table
+    t = lst.bare
     shnor_ids = [int(i) for i in t.loc[t["status"] == SHNOR, "id"]]
     risk_ids = [int(i) for i in risk_group(lst)["id"]]
     levels = store.support.risk_levels(shnor_ids + risk_ids, int(year))
@@ -387,7 +390,7 @@ def template_schools(store: Store, user: User, year: int, territory_id: int | No
     all_schools = store.schools.list(territory_id=territory_id)
     schools = active_in(all_schools, int(year))
     lst = compute_list(store, int(year), territory_id, settings, all_schools=all_schools)
-    status = dict(zip(lst.table["id"].astype(int), lst.table["status"]))
+    status = dict(zip(lst.bare["id"].astype(int), lst.bare["status"]))
     out = pd.DataFrame({"school_id": schools["id"].astype(int), "school_code": schools["school_code"].astype(str),
                         "short_name": schools["short_name"].astype(str), "territory": schools["territory"].astype(str)})
     out["status"] = [status.get(i) for i in out["school_id"]]
