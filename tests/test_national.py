@@ -496,3 +496,27 @@ def test_the_country_compares_its_regions_and_a_region_its_municipalities(nation
     assert len(one) > 1 and set(one["territory"]) <= munis
     assert set(one["territory"]) | set(empty_territories(store, lst)) == munis
     assert int(one["schools"].sum()) == lst.school_count
+
+
+def test_the_share_by_year_is_remembered_until_the_data_change(national):
+    from shnor.domain.permissions import SYSTEM
+    from shnor.read import analysis
+    from shnor.services.settings import set_targets
+    store, nat, _, _ = national
+    calls = []
+    real = analysis._share_by_year
+    analysis._SHARE_MEMO.clear()
+    try:
+        analysis._share_by_year = lambda *a: calls.append(1) or real(*a)
+        first = analysis.share_by_year(store)
+        again = analysis.share_by_year(store)
+        assert len(calls) == 1 and first.equals(again)
+        set_targets(store, SYSTEM, [(None, YEARS2[-1], 0.04)])         # an audited change: computed again
+        after = analysis.share_by_year(store)
+        assert len(calls) == 2 and list(after["target"])[-1] == 0.04
+        with store.unit(SYSTEM, audited=False) as u:                    # inside a unit: never remembered
+            analysis.share_by_year(u)
+            analysis.share_by_year(u)
+        assert len(calls) == 4
+    finally:
+        analysis._share_by_year = real

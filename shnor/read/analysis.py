@@ -6,6 +6,9 @@ to read inside it). The rule itself stays pure (shnor/domain/rule.py).
 """
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -173,10 +176,31 @@ def share_by_year(store: Store, territory_id: int | None = None, settings: RuleS
     """The target indicator by school year Y: the share of schools the rule finds on the results of Y
     (the list formed for Y+1), with the target for Y and the coverage of the share: `with_data` of the schools
     have a result of the rule's procedures in Y, `min_coverage` is the setting.
-    Columns: year, schools, shnor, share, target, with_data, min_coverage."""
+    Columns: year, schools, shnor, share, target, with_data, min_coverage. A few rows computed from every
+    school of every year (6 lists of 40 000 schools in a country): remembered per data version, so the overview's
+    trend and the indicators' share of ШНОР compute them once."""
     settings = settings or load_rule_settings(store)
     years = years or store.results.years()
     min_coverage = load_min_coverage(store)
+    if not isinstance(store, Store) or str(store.path) == ":memory:":     # inside a unit of work: never remembered
+        return _share_by_year(store, territory_id, settings, years, min_coverage)
+    key = (str(store.path), id(store), store.data_version(), territory_id,
+           json.dumps(settings.to_dict(), sort_keys=True), tuple(int(y) for y in years), min_coverage)
+    if key in _SHARE_MEMO:
+        _SHARE_MEMO.move_to_end(key)
+        return _SHARE_MEMO[key].copy()
+    frame = _share_by_year(store, territory_id, settings, years, min_coverage)
+    _SHARE_MEMO[key] = frame.copy()
+    while len(_SHARE_MEMO) > 64:
+        _SHARE_MEMO.popitem(last=False)
+    return frame
+
+
+_SHARE_MEMO: OrderedDict = OrderedDict()
+
+
+def _share_by_year(store: Store, territory_id: int | None, settings: RuleSettings, years: list[int],
+                   min_coverage: int) -> pd.DataFrame:
     all_results = store.results.list(procedures_=list(settings.procedures), territory_id=territory_id)
     all_schools = store.schools.list(territory_id=territory_id)
     rows = []

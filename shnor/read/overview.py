@@ -308,7 +308,7 @@ def _comparison_level(store: Store, lst: ListResult) -> tuple[pd.DataFrame, str,
     """The rows of `lst.table` to compare, the column keying a territory, its name column and the parent
     territory whose children are compared: a region (or the whole tree of one region) compares its
     municipalities, the country its regions, a municipality its districts."""
-    t = lst.table
+    t = lst.bare
     root = store.territories.root_id()
     selected = root if lst.territory_id is None else lst.territory_id
     kind = store.territories.sql.scalar("SELECT kind FROM territories WHERE id = ?", [selected]) \
