@@ -66,7 +66,10 @@ def indicator_years(store: Store) -> list[int]:
 # Computed from stored results
 # ---------------------------------------------------------------------------------------------
 def _kind(results: pd.DataFrame) -> pd.Series:
-    return results["procedure"].astype(str).str.split("-").str[0]
+    """VPR / OGE / EGE of each row: the procedure's prefix, worked out once per distinct procedure."""
+    proc = results["procedure"].astype(str)
+    prefix = {p: p.split("-")[0] for p in pd.unique(proc)}
+    return proc.map(prefix)
 
 
 def _n_results(n: int) -> str:
@@ -268,7 +271,7 @@ def actuals(store: Store, territory_id: int | None, years: list[int]) -> dict[tu
     out: dict[tuple[str, int], Actual] = {}
     out.update(_school_sums(store.indicators.school_values(territory_id, years=years)))
     out.update(_entered(store.indicators.territory_values(territory_id)))
-    results = store.results.list(territory_id=territory_id)
+    results = store.results.list(territory_id=territory_id, years=list(years)) if years else pd.DataFrame()
     for y in years:
         for code, a in results_figures(results, y).items():
             out[(code, y)] = a
