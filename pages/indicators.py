@@ -201,8 +201,9 @@ if may_values:
                 "подставлены. Заполните столбец «Значение» и загрузите файл: он сохраняется целиком или не "
                 "сохраняется вовсе.")
     with_schools = st.checkbox("Со строками для каждой школы", key="ind_template_schools")
+    visible = visible_territory_ids(user)      # the template is written on the click (a row per territory)
     st.download_button("Скачать шаблон (Excel)", key="ind_template_download", icon=":material/download:",
-                       data=iv.template_bytes(territory_id, year, with_schools, visible_territory_ids(user)),
+                       data=lambda: iv.template_bytes(territory_id, year, with_schools, visible),
                        file_name=f"показатели_{year}-{year + 1}.xlsx", mime=XLSX, on_click="ignore")
     with st.form("ind_upload_form", clear_on_submit=True):
         up = st.file_uploader("Заполненный шаблон: перетащите файл сюда или нажмите «Выбрать файл» "
