@@ -248,3 +248,13 @@ def test_one_schools_exit_plan_is_its_plan_among_all(db):
     assert [p.school_id for p in one.plans] == [sid] and one.plans[0] == every.plans[1]
     assert one.table.reset_index(drop=True).equals(
         every.table[every.table["school_id"] == sid].reset_index(drop=True))
+
+
+def test_one_schools_similar_rows_are_its_rows_among_all(db):
+    store, ids, terr = db
+    every = an.similar_schools(store, SYSTEM, 2021)
+    assert every.table["school_id"].nunique() > 1
+    sid = int(every.table["school_id"].iloc[0])
+    one = an.similar_schools(store, SYSTEM, 2021, school_id=sid)
+    assert one.table.reset_index(drop=True).equals(
+        every.table[every.table["school_id"] == sid].reset_index(drop=True))

@@ -231,7 +231,7 @@ def exit_distance(store: Store, user: User, list_year: int, territory_id: int | 
     plans = exit_.exit_plans(lst.identification, results, statuses,
                              None if school_id is None else {int(school_id)})
     frame = exit_.plans_frame(plans)
-    info = lst.table.set_index("id")
+    info = lst.bare.set_index("id")
     frame["school_code"] = [info.at[s, "school_code"] for s in frame["school_id"]]
     frame["school_name"] = [info.at[s, "short_name"] for s in frame["school_id"]]
     frame["territory"] = [info.at[s, "territory"] for s in frame["school_id"]]
@@ -284,9 +284,10 @@ class SimilarView:
 
 
 def similar_schools(store: Store, user: User, year: int, territory_id: int | None = None,
-                    procedure: str | None = None, settings: RuleSettings | None = None) -> SimilarView:
+                    procedure: str | None = None, settings: RuleSettings | None = None,
+                    school_id: int | None = None) -> SimilarView:
     """Each school in scope beside schools like it (peers from the whole region) for the results year `year`,
-    over the rule's procedures (or one procedure)."""
+    over the rule's procedures (or one procedure). With `school_id`: that school's rows only (its page)."""
     tid = scope_of(user, territory_id)
     settings = settings or load_rule_settings(store)
     procs = [procedure] if procedure else list(settings.procedures)
@@ -294,6 +295,8 @@ def similar_schools(store: Store, user: User, year: int, territory_id: int | Non
     region_schools = store.schools.list()
     names = _names(store, tid)
     mine = region[region["school_id"].isin(names["school_id"])]
+    if school_id is not None:
+        mine = mine[mine["school_id"] == int(school_id)]
     table = sim.similar_table(mine, region_schools[region_schools["id"].isin(names["school_id"])], region,
                               region_schools)
     table = _named(table, names).sort_values(["territory", "short_name", "procedure"]).reset_index(drop=True)

@@ -99,8 +99,8 @@ def _exit(user: User, list_year: int, territory_id: int | None, version: tuple,
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Подбираем похожие школы…")
 def _similar(user: User, year: int, territory_id: int | None, procedure: str | None,
-             version: tuple) -> an.SimilarView:
-    return an.similar_schools(get_store(), user, year, territory_id, procedure)
+             version: tuple, school_id: int | None = None) -> an.SimilarView:
+    return an.similar_schools(get_store(), user, year, territory_id, procedure, school_id=school_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
@@ -940,7 +940,7 @@ def school_section(user: User, school_id: int, meeting_on: bool = False) -> None
     with t3:
         _school_exit_block(mine, ex, status, list_year)
     with t4:
-        sv = _similar(user, year, None, None, version)
+        sv = _similar(user, year, None, None, version, int(school_id))
         rows = sv.table[sv.table["school_id"] == int(school_id)]
         if rows.empty:
             st.caption(f"За {sy(year)} у школы нет результатов процедур правила — сравнивать не с чем.")
