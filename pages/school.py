@@ -40,8 +40,8 @@ if param is not None and st.session_state.get(SEEN) != param:
         st.session_state[PICK] = found
 
 labels = {}
-for r in choices.itertuples(index=False):
-    name = meeting.school_label(r.short_name, r.id)
+names = meeting.school_labels(choices["short_name"], choices["id"])      # the meeting's setting read once
+for r, name in zip(choices.itertuples(index=False), names):
     where = r.district if isinstance(r.district, str) and r.district else r.territory
     code = "" if anon or not isinstance(r.fisoko_login, str) else f" · {r.fisoko_login}"
     labels[int(r.id)] = f"{name}{code} · {where}"
