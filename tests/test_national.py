@@ -441,7 +441,7 @@ def test_a_pickled_list_carries_its_reasons_and_rebuilds_the_rest(tmp_path):
 def test_the_whole_tree_is_called_the_country_in_headings(national):
     store, nat, _, _ = national
     root = store.territories.root_id()
-    assert store.territories.sql.scalar("SELECT kind FROM territories WHERE id = ?", [root]) == "country"
+    assert store.territories.kind(root) == "country" and store.territories.kind(None) is None
     assert store.territories.title(None) == f"вся страна ({store.territories.name(root)})"
     assert store.territories.title(root) == store.territories.title(None)
     first = nat.regions()[0].name

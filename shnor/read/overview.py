@@ -311,8 +311,7 @@ def _comparison_level(store: Store, lst: ListResult) -> tuple[pd.DataFrame, str,
     t = lst.bare
     root = store.territories.root_id()
     selected = root if lst.territory_id is None else lst.territory_id
-    kind = store.territories.sql.scalar("SELECT kind FROM territories WHERE id = ?", [selected]) \
-        if selected is not None else None
+    kind = store.territories.kind(selected)
     if kind == "country":
         terr = store.territories.list()
         parents = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(terr["id"], terr["parent_id"])}

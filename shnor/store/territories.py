@@ -62,6 +62,12 @@ class TerritoryRepo:
                            "ORDER BY kind = 'country' DESC, id LIMIT 1")
         return row[0] if row else None
 
+    def kind(self, territory_id: int | None) -> str | None:
+        """country / region / municipality / district (None for no territory)."""
+        if territory_id is None:
+            return None
+        return self.sql.scalar("SELECT kind FROM territories WHERE id = ?", [int(territory_id)])
+
     def title(self, territory_id: int | None) -> str:
         """A territory's name for a heading; the root or no territory: «весь регион (Алтайский край)», or «вся
         страна (Российская Федерация)» in a national database."""
@@ -70,8 +76,7 @@ class TerritoryRepo:
             return self.name(territory_id) or f"территория {territory_id}"
         if root is None:
             return "весь регион"
-        kind = self.sql.scalar("SELECT kind FROM territories WHERE id = ?", [int(root)])
-        return f"{'вся страна' if kind == 'country' else 'весь регион'} ({self.name(root)})"
+        return f"{'вся страна' if self.kind(root) == 'country' else 'весь регион'} ({self.name(root)})"
 
     def region_codes(self) -> dict[str, str]:
         """{region code: name} of every region of the tree (a national database has 85)."""
