@@ -286,9 +286,12 @@ with tab_terr:
             name = c1.text_input("Название", placeholder="Таштагольский муниципальный район")
             kind = c2.selectbox("Тип", ["municipality", "district"], format_func=kind_ru.get)
             parents = terr_all[terr_all["kind"].isin(["region", "municipality"])]
-            parent = c3.selectbox("Входит в", [None] + [int(x) for x in parents["id"] if x not in region_ids],
-                                  format_func=lambda i: "регион" if i is None else
-                                  parents.loc[parents["id"] == i, "name"].iloc[0],
+            parent_name = dict(zip(parents["id"].astype(int), parents["name"].astype(str)))   # 2 800 in a country
+            several_regions = len(region_ids) > 1          # a country: a municipality goes into one of its regions
+            parent = c3.selectbox("Входит в", [None] + [int(x) for x in parents["id"]
+                                                        if several_regions or x not in region_ids],
+                                  format_func=lambda i: ("вся страна" if several_regions else "регион") if i is None
+                                  else parent_name[i],
                                   help="Муниципалитет входит в регион, район города — в муниципалитет.")
             if st.form_submit_button("Добавить"):
                 if change(service.add_territory, name, kind=kind, parent_id=parent)[0]:

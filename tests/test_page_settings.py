@@ -67,6 +67,10 @@ def test_admin_corrects_a_scale_and_sees_what_changed(scale_db):
 def test_admin_adds_a_territory_whose_name_is_shown_as_text(scale_db):
     path, _ = scale_db
     at = open_page_as("settings", path, "root", "admin")
+    [into] = [b for b in at.selectbox if b.label == "Входит в"]
+    terr = page_store().territories.list()
+    munis = set(terr.loc[terr["kind"] == "municipality", "name"])
+    assert into.options[0] == "регион" and set(into.options[1:]) == munis   # one region: the region is «регион»
     name_input(at).set_value(HOSTILE_TERRITORY)
     at.button(key="FormSubmitter:territory_add-Добавить").click().run()
     assert not at.exception and not at.error
