@@ -39,13 +39,7 @@ if param is not None and st.session_state.get(SEEN) != param:
     else:
         st.session_state[PICK] = found
 
-labels = {}
-names = meeting.school_labels(choices["short_name"], choices["id"])      # the meeting's setting read once
-for r, name in zip(choices.itertuples(index=False), names):
-    where = r.district if isinstance(r.district, str) and r.district else r.territory
-    code = "" if anon or not isinstance(r.fisoko_login, str) else f" · {r.fisoko_login}"
-    labels[int(r.id)] = f"{name}{code} · {where}"
-ids = sorted(labels, key=lambda i: labels[i].lower())
+labels, ids = views.school_picker(user.territory_id, anon)
 if st.session_state.get(PICK) not in labels:
     st.session_state.pop(PICK, None)
 school_id = st.selectbox(
