@@ -169,13 +169,15 @@ st.download_button("Аналитическая справка (Word)", key="rep_
 # ---------------------------------------------------------------------------------------------
 st.subheader("Собеседования с руководителями")
 schools = list_schools(year, territory_id, data_version())
-labels = {int(r.id): f"{meeting.school_label(r.short_name, int(r.id))} · {r.territory} · {r.status_ru}"
-          for r in schools.itertuples(index=False)}
+ids_all = [int(i) for i in schools["id"]]
+labels = {i: f"{name} · {t} · {status}" for i, name, t, status in zip(
+    ids_all, meeting.school_labels(schools["short_name"], ids_all), schools["territory"], schools["status_ru"])}
 shnor_ids = [int(i) for i in schools.loc[schools["status"] == SHNOR, "id"]]
 if not labels:
     st.caption(f"В списке на {sy(year)} нет ни одной школы этой территории.")
 else:
-    order = shnor_ids + [i for i in labels if i not in shnor_ids]     # the list's ШНОР first
+    first = set(shnor_ids)
+    order = shnor_ids + [i for i in labels if i not in first]          # the list's ШНОР first
     school_id = st.selectbox("Школа для справки", order, format_func=labels.get, key="rep_school",
                              filter_mode="contains", help="ШНОР списка — первыми; можно выбрать любую школу территории.")
 
