@@ -273,8 +273,9 @@ with tabs[1]:
     if hm.empty:
         st.info("Нет школ с результатами для тепловой карты.")
     else:
-        names = dict(zip(lst.table["id"].astype(int), lst.table["short_name"]))
-        hm["Школа"] = [school_label(names.get(int(s)), int(s)) for s in hm["school_id"]]
+        names = dict(zip(lst.bare["id"].astype(int), lst.bare["short_name"]))
+        hm_ids = [int(s) for s in hm["school_id"]]
+        hm["Школа"] = school_labels([names.get(i) for i in hm_ids], hm_ids)
         hm["Процедура и год"] = hm["column"]
         col_order = list(hm.sort_values("order")["column"].drop_duplicates())
         base = alt.Chart(hm).encode(

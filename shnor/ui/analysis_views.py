@@ -156,7 +156,7 @@ def pp(v) -> str:
 
 def names(df: pd.DataFrame, name_col: str = "short_name", id_col: str = "school_id") -> list[str]:
     """School names as they may be shown now (neutral labels when names are hidden)."""
-    return [meeting.school_label(n, int(i)) for n, i in zip(df[name_col], df[id_col])]
+    return meeting.school_labels(df[name_col], [int(i) for i in df[id_col]])
 
 
 def hidden_names(frame: pd.DataFrame, ids) -> pd.DataFrame:
