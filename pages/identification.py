@@ -60,6 +60,27 @@ def cached_details(year: int, territory_id: int | None, settings_json: str, vers
             "missing": ld.missing_by_procedure(lst), "matrix": ld.missing_matrix(lst)}
 
 
+HEATMAP_MAX = 80      # rows of the heat map that still read on a screen; a country's list has thousands
+
+
+@st.cache_data(ttl=900, max_entries=32, show_spinner=False)
+def cached_heatmap(year: int, territory_id: int | None, settings_json: str, version: tuple,
+                   with_risk: bool) -> pd.DataFrame:
+    """The heat map's cells of the list's ШНОР (and risk group): the HEATMAP_MAX schools with the highest
+    share when there are more; `attrs["schools"]` is how many there are."""
+    details = cached_details(year, territory_id, settings_json, version)
+    ids = list(details["groups"]["shnor"]["id"].astype(int))
+    if with_risk:
+        ids += list(details["groups"]["risk"]["id"].astype(int))
+    hm = ld.heatmap_frame(get_store(), cached_list(year, territory_id, settings_json, version), ids)
+    n = hm["school_id"].nunique()
+    if n > HEATMAP_MAX:
+        worst = hm.groupby("school_id")["share"].max().sort_values(ascending=False, kind="stable")
+        hm = hm[hm["school_id"].isin(worst.index[:HEATMAP_MAX])].reset_index(drop=True)
+    hm.attrs["schools"] = n
+    return hm
+
+
 @st.cache_data(ttl=900, max_entries=32, show_spinner=False)
 def cached_workbook(year: int, territory_id: int | None, settings_json: str, territory_name: str,
                     version: tuple) -> bytes:
@@ -266,10 +287,11 @@ with tabs[0]:
 # ---------------------------------------------------------------------------------------------
 with tabs[1]:
     which = st.radio("Школы", ["ШНОР", "ШНОР и группа риска"], horizontal=True, key="ident_heat_which")
-    ids = list(groups["shnor"]["id"].astype(int))
-    if which != "ШНОР":
-        ids += list(groups["risk"]["id"].astype(int))
-    hm = ld.heatmap_frame(store, lst, ids)
+    hm = cached_heatmap(year, territory_id, settings_json, version, which != "ШНОР")
+    shown_n, all_n = hm["school_id"].nunique(), hm.attrs.get("schools", 0)
+    if all_n > shown_n:
+        st.caption(f"Показаны {fmt_int(shown_n)} из {fmt_int(all_n)} школ — с самой высокой долей «2»; "
+                   "выберите территорию, чтобы увидеть её школы.")
     if hm.empty:
         st.info("Нет школ с результатами для тепловой карты.")
     else:
