@@ -60,6 +60,7 @@ def cached_details(year: int, territory_id: int | None, settings_json: str, vers
             "missing": ld.missing_by_procedure(lst), "matrix": ld.missing_matrix(lst)}
 
 
+WORDED_MAX = 100      # schools whose reasons are written out as text under the table
 HEATMAP_MAX = 80      # rows of the heat map that still read on a screen; a country's list has thousands
 
 
@@ -269,10 +270,14 @@ with tabs[0]:
             "Малая группа": st.column_config.TextColumn(help="Среди оснований есть результат малой группы: "
                                                             "одна-две «2» сильно меняют долю.")})
         with st.expander("Основания словами", expanded=meeting):
-            for i, r in enumerate(shnor.itertuples(index=False), start=1):
+            worded = shnor.head(WORDED_MAX)
+            for i, (r, name) in enumerate(zip(worded.itertuples(index=False),
+                                              school_labels(worded["short_name"], worded["id"])), start=1):
                 flag = " ⚠ малая группа" if r.small_group else ""
-                st.markdown(f"{i}. **{md(school_label(r.short_name, int(r.id)))}** ({md(r.territory)}){flag}. "
-                            f"{md(r.reasons)}")
+                st.markdown(f"{i}. **{md(name)}** ({md(r.territory)}){flag}. {md(r.reasons)}")
+            if len(shnor) > WORDED_MAX:
+                st.caption(f"Показаны первые {fmt_int(WORDED_MAX)} из {fmt_int(len(shnor))}; основания всех школ — "
+                           "в таблице выше и в файле Excel.")
     # built on the click (40 000 schools of a country take a minute to write), then kept in the cache
     st.download_button("Скачать список (Excel)", on_click="ignore",
                        data=lambda: cached_workbook(year, territory_id, settings_json, territory_name, version),
