@@ -258,3 +258,8 @@ def test_one_schools_similar_rows_are_its_rows_among_all(db):
     one = an.similar_schools(store, SYSTEM, 2021, school_id=sid)
     assert one.table.reset_index(drop=True).equals(
         every.table[every.table["school_id"] == sid].reset_index(drop=True))
+    assert one.region.empty                        # the peers are worked out, the region's results not carried
+    for proc in one.table["procedure"]:
+        named, outside = one.peers(sid, proc)
+        named_all, outside_all = every.peers(sid, proc)
+        assert named.equals(named_all) and outside == outside_all

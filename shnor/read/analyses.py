@@ -256,10 +256,13 @@ class SimilarView:
     region: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)          # the results peers come from
     region_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     names: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)           # the schools in scope
+    known: dict = field(default_factory=dict, repr=False)    # (school, procedure) -> peers, worked out already
 
     def peers(self, school_id: int, procedure: str) -> tuple[pd.DataFrame, int]:
         """The peer schools of a school's result that are in scope (names, participants, low count, share,
         lowest share first) and how many peers are outside the scope (counted in the figures, not named)."""
+        if (int(school_id), procedure) in self.known:
+            return self.known[(int(school_id), procedure)]
         rows = self.table[(self.table["school_id"] == school_id) & (self.table["procedure"] == procedure)]
         if rows.empty:
             return pd.DataFrame(columns=["school_id", "school_code", "short_name", "territory", "participants",
@@ -300,7 +303,12 @@ def similar_schools(store: Store, user: User, year: int, territory_id: int | Non
     table = sim.similar_table(mine, region_schools[region_schools["id"].isin(names["school_id"])], region,
                               region_schools)
     table = _named(table, names).sort_values(["territory", "short_name", "procedure"]).reset_index(drop=True)
-    return SimilarView(year, tid, table, region, region_schools, names)
+    view = SimilarView(year, tid, table, region, region_schools, names)
+    if school_id is None:
+        return view
+    # one school's page: its peers worked out now, and the whole country's results not carried in the view
+    known = {(int(school_id), p): view.peers(int(school_id), p) for p in table["procedure"].unique()}
+    return SimilarView(year, tid, table, names=names, known=known)
 
 
 # ---------------------------------------------------------------------------------------------
