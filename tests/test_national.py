@@ -520,3 +520,18 @@ def test_the_share_by_year_is_remembered_until_the_data_change(national):
         assert len(calls) == 4
     finally:
         analysis._share_by_year = real
+
+
+def test_the_overview_of_a_country_offers_its_regions_and_says_the_whole_country(national, monkeypatch,
+                                                                                  clear_streamlit_caches):
+    from smalldb import open_page_as
+    store, nat, _, tmp = national
+    db = store.path
+    monkeypatch.setenv("SHNOR_DB", str(db))
+    at = open_page_as("overview", db, "nat_admin", "admin")
+    [terr] = [b for b in at.selectbox if b.label == "Территория"]
+    assert terr.options[0] == "Вся страна"
+    for region in nat.regions():
+        assert region.name in terr.options                      # a region is a choice of its own
+    assert not any("Весь регион" in h.value for h in at.subheader)
+    assert any(h.value.startswith("Вся страна") for h in at.subheader)

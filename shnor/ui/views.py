@@ -21,6 +21,7 @@ from shnor.ui.db import data_version, get_store
 
 TTL = 900          # seconds; the data version invalidates earlier
 REGION_LABEL = "Весь регион"
+COUNTRY_LABEL = "Вся страна"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,9 +75,19 @@ def territory_options(visible: list[int] | None) -> dict[int, str]:
     says so in its label («… (школ нет)»)."""
     counts = registry_counts()
     t = _territories(data_version())
-    region_ids = set(t.loc[t["kind"] == "region", "id"].astype(int))
-    out: dict[int, str] = {} if visible is not None else {REGION: REGION_LABEL}
+    region_ids = _root_ids(t)          # the root: the one region, or the country (its regions are then choices)
+    out: dict[int, str] = {} if visible is not None else {REGION: whole_label(t)}
     names = t.set_index("id")["name"].to_dict()
+    parent_of = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(t["id"], t["parent_id"])}
+    regions = set(t.loc[t["kind"] == "region", "id"].astype(int))
+    counts = dict(counts)
+    for tid, n in list(counts.items()):           # a region of a country has the schools of its municipalities
+        up, seen = parent_of.get(int(tid)), set()
+        while up is not None and up not in seen and up not in region_ids:
+            seen.add(up)
+            if up in regions:
+                counts[up] = counts.get(up, 0) + n
+            up = parent_of.get(up)
     rows = []
     for r in t.itertuples(index=False):
         tid = int(r.id)
@@ -92,11 +103,23 @@ def territory_options(visible: list[int] | None) -> dict[int, str]:
     return out
 
 
+def _root_ids(t: pd.DataFrame) -> set[int]:
+    country = set(t.loc[t["kind"] == "country", "id"].astype(int))
+    return country or set(t.loc[t["kind"] == "region", "id"].astype(int))
+
+
+def whole_label(t: pd.DataFrame | None = None) -> str:
+    """«Весь регион», or «Вся страна» in a national database (its root is the country)."""
+    t = _territories(data_version()) if t is None else t
+    return COUNTRY_LABEL if (t["kind"] == "country").any() else REGION_LABEL
+
+
 def territory_name(territory_id: int | None) -> str:
+    t = _territories(data_version())
     if not territory_id:
-        return REGION_LABEL
-    t = _territories(data_version()).set_index("id")
-    return str(t.at[territory_id, "name"]) if territory_id in t.index else REGION_LABEL
+        return whole_label(t)
+    t = t.set_index("id")
+    return str(t.at[territory_id, "name"]) if territory_id in t.index else whole_label()
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
