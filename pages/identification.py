@@ -107,22 +107,28 @@ def cached_list_export(_user, user_key: tuple, year: int, territory_id: int | No
 territories = store.territories.list()
 school_counts = views.registry_counts()
 visible = visible_territory_ids(user)
-region_row = territories[territories["kind"] == "region"]
+root_id = store.territories.root_id()            # the one region, or the country (its regions are choices)
 options: list[int | None] = []
 labels: dict[int | None, str] = {}
 if visible is None:
     options.append(None)
-    labels[None] = "Весь регион" if region_row.empty else f"Весь регион ({region_row.iloc[0]['name']})"
-for r in territories[territories["kind"] != "region"].itertuples():
+    whole = store.territories.title(None)
+    labels[None] = whole[:1].upper() + whole[1:]
+for r in territories[territories["id"] != (root_id if root_id is not None else -1)].itertuples():
     if visible is not None and int(r.id) not in visible:
         continue
     options.append(int(r.id))
     labels[int(r.id)] = (f"— {r.name} ({r.parent_name})" if r.kind == "district" and r.parent_name else r.name)
 
 
+parent_of = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(territories["id"], territories["parent_id"])}
+with_schools = {int(t) for t, n in school_counts.items() if n}
+with_schools |= {parent_of.get(t) for t in list(with_schools)} - {None}     # a country's region: its municipalities'
+
+
 def option_label(tid: int | None) -> str:
     """A territory filter choice; one without a school in the registry says so."""
-    return labels.get(tid, str(tid)) + ("" if tid is None or school_counts.get(int(tid)) else views.NO_SCHOOLS)
+    return labels.get(tid, str(tid)) + ("" if tid is None or int(tid) in with_schools else views.NO_SCHOOLS)
 
 
 c1, c2 = st.columns([1, 2])

@@ -535,3 +535,15 @@ def test_the_overview_of_a_country_offers_its_regions_and_says_the_whole_country
         assert region.name in terr.options                      # a region is a choice of its own
     assert not any("Весь регион" in h.value for h in at.subheader)
     assert any(h.value.startswith("Вся страна") for h in at.subheader)
+
+
+def test_the_identification_page_of_a_country_names_the_country_and_offers_its_regions(national, monkeypatch,
+                                                                                       clear_streamlit_caches):
+    from smalldb import open_page_as
+    store, nat, _, tmp = national
+    monkeypatch.setenv("SHNOR_DB", str(store.path))
+    at = open_page_as("identification", store.path, "nat_head", "head")
+    [terr] = [b for b in at.selectbox if b.label == "Территория"]
+    root = store.territories.name(store.territories.root_id())
+    assert terr.options[0] == f"Вся страна ({root})" and root not in terr.options[1:]
+    assert all(r.name in terr.options for r in nat.regions())
