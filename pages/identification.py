@@ -121,9 +121,7 @@ for r in territories[territories["id"] != (root_id if root_id is not None else -
     labels[int(r.id)] = (f"— {r.name} ({r.parent_name})" if r.kind == "district" and r.parent_name else r.name)
 
 
-parent_of = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(territories["id"], territories["parent_id"])}
-with_schools = {int(t) for t, n in school_counts.items() if n}
-with_schools |= {parent_of.get(t) for t in list(with_schools)} - {None}     # a country's region: its municipalities'
+with_schools = views.territories_with_schools(territories, school_counts)
 
 
 def option_label(tid: int | None) -> str:

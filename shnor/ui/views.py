@@ -78,16 +78,7 @@ def territory_options(visible: list[int] | None) -> dict[int, str]:
     region_ids = _root_ids(t)          # the root: the one region, or the country (its regions are then choices)
     out: dict[int, str] = {} if visible is not None else {REGION: whole_label(t)}
     names = t.set_index("id")["name"].to_dict()
-    parent_of = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(t["id"], t["parent_id"])}
-    regions = set(t.loc[t["kind"] == "region", "id"].astype(int))
-    counts = dict(counts)
-    for tid, n in list(counts.items()):           # a region of a country has the schools of its municipalities
-        up, seen = parent_of.get(int(tid)), set()
-        while up is not None and up not in seen and up not in region_ids:
-            seen.add(up)
-            if up in regions:
-                counts[up] = counts.get(up, 0) + n
-            up = parent_of.get(up)
+    have = territories_with_schools(t, counts)
     rows = []
     for r in t.itertuples(index=False):
         tid = int(r.id)
@@ -95,12 +86,27 @@ def territory_options(visible: list[int] | None) -> dict[int, str]:
             continue
         parent = None if pd.isna(r.parent_id) or int(r.parent_id) in region_ids else int(r.parent_id)
         label = f"{names.get(parent, '')} › {r.name}" if parent else str(r.name)
-        if not counts.get(tid):
+        if tid not in have:
             label += NO_SCHOOLS
         rows.append((names.get(parent, r.name) if parent else r.name, parent is not None, label, tid))
     for _, _, label, tid in sorted(rows):
         out[tid] = label
     return out
+
+
+def territories_with_schools(t: pd.DataFrame | None = None, counts: dict | None = None) -> set[int]:
+    """Territories with a school of the registry: their own, or one of a territory below them (a country's
+    region has the schools of its municipalities)."""
+    t = _territories(data_version()) if t is None else t
+    counts = registry_counts() if counts is None else counts
+    parent_of = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(t["id"], t["parent_id"])}
+    have: set[int] = set()
+    for tid, n in counts.items():
+        up = int(tid) if n else None
+        while up is not None and up not in have:
+            have.add(up)
+            up = parent_of.get(up)
+    return have
 
 
 def _root_ids(t: pd.DataFrame) -> set[int]:
